@@ -1,0 +1,136 @@
+#include "io/checkpoint.h"
+
+#include <cstring>
+
+#include "io/safetensors.h"
+#include "util/error.h"
+
+namespace lmpipe {
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::F64: return "F64";
+    case DType::F32: return "F32";
+    case DType::F16: return "F16";
+    case DType::BF16: return "BF16";
+    case DType::I64: return "I64";
+    case DType::I32: return "I32";
+    case DType::I16: return "I16";
+    case DType::I8: return "I8";
+    case DType::U8: return "U8";
+    case DType::BOOL: return "BOOL";
+  }
+  return "?";
+}
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::F64: case DType::I64: return 8;
+    case DType::F32: case DType::I32: return 4;
+    case DType::F16: case DType::BF16: case DType::I16: return 2;
+    case DType::I8: case DType::U8: case DType::BOOL: return 1;
+  }
+  return 0;
+}
+
+namespace {
+
+float bf16_to_f32(uint16_t h) {
+  uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float f16_to_f32(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: renormalize
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400u) == 0) { mant <<= 1; --exp; }
+      bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+}  // namespace
+
+Checkpoint Checkpoint::open_safetensors(const std::filesystem::path& file) {
+  Checkpoint ckpt;
+  ckpt.source_ = file.string();
+  read_safetensors(file, ckpt);
+  return ckpt;
+}
+
+Checkpoint Checkpoint::open(const std::filesystem::path& model_dir) {
+  auto single = model_dir / "model.safetensors";
+  if (std::filesystem::exists(single)) {
+    Checkpoint ckpt = open_safetensors(single);
+    ckpt.source_ = model_dir.string();
+    return ckpt;
+  }
+  throw Error(model_dir.string() + ": no model.safetensors found");
+}
+
+void Checkpoint::add(const std::string& name, TensorInfo info) {
+  if (!tensors_.emplace(name, std::move(info)).second)
+    throw Error(source_ + ": tensor '" + name + "' appears twice");
+}
+
+const TensorInfo& Checkpoint::info(const std::string& name) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) throw Error(source_ + ": missing tensor '" + name + "'");
+  return it->second;
+}
+
+std::vector<std::string> Checkpoint::names() const {
+  std::vector<std::string> out;
+  out.reserve(tensors_.size());
+  for (auto& [name, _] : tensors_) out.push_back(name);
+  return out;
+}
+
+Tensor Checkpoint::load(const std::string& name) const {
+  const TensorInfo& t = info(name);
+  const int64_t n = shape_numel(t.shape);
+  switch (t.dtype) {
+    case DType::F32:
+      if (reinterpret_cast<uintptr_t>(t.data) % alignof(float) == 0)
+        return Tensor::view(reinterpret_cast<const float*>(t.data), t.shape, t.owner);
+      break;
+    case DType::BF16: case DType::F16: break;
+    default:
+      throw Error(t.file + ": tensor '" + name + "' has dtype " + dtype_name(t.dtype) + ", expected a float type");
+  }
+  Tensor out = Tensor::empty(t.shape);
+  float* dst = out.data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (t.dtype == DType::F32) {
+      std::memcpy(dst + i, t.data + 4 * i, 4);
+    } else {
+      uint16_t h;
+      std::memcpy(&h, t.data + 2 * i, 2);
+      dst[i] = t.dtype == DType::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
+    }
+  }
+  return out;
+}
+
+Tensor Checkpoint::load(const std::string& name, const Shape& expected) const {
+  Tensor t = load(name);
+  if (t.shape() != expected)
+    throw Error(info(name).file + ": tensor '" + name + "' has shape " + shape_to_string(t.shape()) +
+                ", expected " + shape_to_string(expected));
+  return t;
+}
+
+}  // namespace lmpipe
