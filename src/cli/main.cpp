@@ -1,18 +1,22 @@
-// The lmpipe command line: one subcommand per pipeline.
+// The lmpipe command line: one subcommand per cmd_*.cpp.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "util/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"lmpipe: Hugging Face transformer pipelines in C++"};
   app.require_subcommand(1);
+  lmpipe::cli::register_tokenize(app);
+  lmpipe::cli::register_zero_shot(app);
+  lmpipe::cli::register_download(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const lmpipe::Error& e) {
-    std::cerr << "lmpipe: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "lmpipe: error: " << e.what() << "\n";
     return 1;
   }
   return 0;

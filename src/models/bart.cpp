@@ -1,0 +1,11 @@
+// Placeholder until the family is ported: fails loudly, never pretends to work.
+#include "models/families.h"
+#include "util/error.h"
+
+namespace lmpipe {
+
+std::unique_ptr<SequenceClassifier> load_bart_classifier(const std::filesystem::path& dir, const json&) {
+  throw Error(dir.string() + ": the bart family is not implemented yet");
+}
+
+}  // namespace lmpipe
