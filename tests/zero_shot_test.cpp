@@ -1,7 +1,10 @@
 // Zero-shot pipeline against transformers' outputs (expected.json `public` cases).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
+#include <functional>
 
 #include "lmpipe/pipeline.h"
 #include "lmpipe/zero_shot.h"
