@@ -163,6 +163,8 @@ DebertaV2Config read_config(const json& config, const std::string& where) {
   c.conv_kernel_size = field_or<int64_t>(config, "conv_kernel_size", 0, where);
   if (c.conv_kernel_size > 0) {
     c.conv_groups = field_or<int64_t>(config, "conv_groups", 1, where);
+    if (c.conv_kernel_size % 2 == 0)  // nn.Conv1d's padding (k-1)/2 keeps the length only for odd k
+      throw Error(where + ": field 'conv_kernel_size' must be odd");
     if (c.conv_groups <= 0 || c.hidden_size % c.conv_groups != 0)
       throw Error(where + ": field 'conv_groups' must divide 'hidden_size'");
     c.conv_act = activation_by_name(field_or<std::string>(config, "conv_act", "tanh", where), where, "conv_act");
@@ -390,29 +392,33 @@ struct DisentangledSelfAttention {
   void disentangled_attention_bias(const float* q, const float* k, int64_t stride, int64_t T, const float* m,
                                    const RelativePositions& rel, float* bias) const {
     const float masked = std::numeric_limits<float>::lowest();
-    const bool relative = config->relative_attention && (c2p || p2c);
-    const int64_t lo = rel.lo, width = rel.hi - rel.lo + 1;
-    std::vector<float> c2p_att, p2c_att;  // (T, width): columns lo..hi of the relative embeddings
-    if (relative) {
-      if (c2p) c2p_att.resize(static_cast<size_t>(T * width));
-      if (p2c) p2c_att.resize(static_cast<size_t>(T * width));
-    }
+    const bool use_c2p = config->relative_attention && c2p, use_p2c = config->relative_attention && p2c;
+    // (H, T, width): only the columns lo..hi of the relative embeddings that T tokens can reach
+    const int64_t lo = rel.lo, width = rel.hi - rel.lo + 1, HD = H * D;
+    std::vector<float> c2p_att(use_c2p ? static_cast<size_t>(H * T * width) : 0);
+    std::vector<float> p2c_att(use_p2c ? static_cast<size_t>(H * T * width) : 0);
     for (int64_t h = 0; h < H; ++h) {
-      float* bh = bias + h * T * T;
-      if (relative && c2p)  // content→position: query · pos_key, scaled
-        kernels::matmul(q + h * D, stride, pos_key_layer.data() + lo * H * D + h * D, H * D, c2p_att.data(), width, T,
-                        width, D, /*transpose_b=*/true, 1.0f / scale, 0.f);
-      if (relative && p2c)  // position→content: key · pos_query, scaled
-        kernels::matmul(k + h * D, stride, pos_query_layer.data() + lo * H * D + h * D, H * D, p2c_att.data(), width,
-                        T, width, D, /*transpose_b=*/true, 1.0f / scale, 0.f);
-      for (int64_t i = 0; i < T; ++i)
+      if (use_c2p)  // content→position: query · pos_key, scaled
+        kernels::matmul(q + h * D, stride, pos_key_layer.data() + lo * HD + h * D, HD, c2p_att.data() + h * T * width,
+                        width, T, width, D, /*transpose_b=*/true, 1.0f / scale, 0.f);
+      if (use_p2c)  // position→content: key · pos_query, scaled
+        kernels::matmul(k + h * D, stride, pos_query_layer.data() + lo * HD + h * D, HD,
+                        p2c_att.data() + h * T * width, width, T, width, D, /*transpose_b=*/true, 1.0f / scale, 0.f);
+    }
+    // c2p gathered at (i, c2p index), p2c at (j, p2c index): a gather, no arithmetic beyond the sum.
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < T; ++i) {
+        const float* c2p_h = use_c2p ? c2p_att.data() + h * T * width : nullptr;
+        const float* p2c_h = use_p2c ? p2c_att.data() + h * T * width : nullptr;
+        float* row = bias + (h * T + i) * T;
         for (int64_t j = 0; j < T; ++j) {
           float s = 0.f;
-          if (relative && c2p) s += c2p_att[i * width + rel.c2p[i * T + j] - lo];
-          if (relative && p2c) s += p2c_att[j * width + rel.p2c[i * T + j] - lo];
-          bh[i * T + j] = (m[i] != 0.f && m[j] != 0.f) ? s : masked;
+          if (use_c2p) s += c2p_h[i * width + rel.c2p[i * T + j] - lo];
+          if (use_p2c) s += p2c_h[j * width + rel.p2c[i * T + j] - lo];
+          row[j] = (m[i] != 0.f && m[j] != 0.f) ? s : masked;
         }
-    }
+      }
   }
 };
 
