@@ -296,3 +296,36 @@ TEST(DebertaV2, ConvLayer) {
 
   expect_config_error(model_with_config("conv_even", [](json& c) { c["conv_kernel_size"] = 2; }), "conv_kernel_size");
 }
+
+// embedding_size != hidden_size goes through embed_proj: a wider table [W | 0] projected by [I | 0]
+// is the original table.
+TEST(DebertaV2, EmbeddingProjection) {
+  const int64_t V = 2000, C = 32, E = 48;
+  Weights w = golden_weights();
+  const auto& table = w.at("deberta.embeddings.word_embeddings.weight").data;
+  std::vector<float> wide(V * E, 0.f), proj(C * E, 0.f);
+  for (int64_t v = 0; v < V; ++v) std::copy_n(table.data() + v * C, C, wide.data() + v * E);
+  for (int64_t c = 0; c < C; ++c) proj[c * E + c] = 1.f;
+  w["deberta.embeddings.word_embeddings.weight"] = {{V, E}, wide};
+  w["deberta.embeddings.embed_proj.weight"] = {{C, E}, proj};
+  const auto dir = model_with_config("embed_proj", [](json& c) { c["embedding_size"] = 48; }, &w);
+  EXPECT_LT(max_abs_diff(classify_golden_batch(dir), classify_golden_batch(test::golden_model(kModel))), 1e-5);
+}
+
+// Without position_buckets, relative positions are i - j clamped to ±max_relative_positions. Below
+// half the bucket count the log buckets are exact too, so short inputs agree and long ones do not.
+TEST(DebertaV2, RelativePositionsWithoutBuckets) {
+  const auto plain = model_with_config("no_buckets", [](json& c) {
+    c.erase("position_buckets");
+    c["max_relative_positions"] = 16;  // same rel_embeddings rows (2·16) as 16 buckets
+  });
+  auto bucketed = load_sequence_classifier(test::golden_model(kModel));
+  auto unbucketed = load_sequence_classifier(plain);
+  Batch short_batch;
+  short_batch.batch = 2;
+  short_batch.seq_len = 8;
+  short_batch.input_ids = {1, 5, 985, 24, 5, 1340, 2, 0, 1, 478, 175, 105, 53, 40, 60, 2};
+  short_batch.attention_mask = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_LT(max_abs_diff(unbucketed->classify(short_batch), bucketed->classify(short_batch)), 1e-6);
+  EXPECT_GT(max_abs_diff(classify_golden_batch(plain), classify_golden_batch(test::golden_model(kModel))), 1e-4);
+}

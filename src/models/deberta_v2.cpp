@@ -406,7 +406,7 @@ struct DisentangledSelfAttention {
                         p2c_att.data() + h * T * width, width, T, width, D, /*transpose_b=*/true, 1.0f / scale, 0.f);
     }
     // c2p gathered at (i, c2p index), p2c at (j, p2c index): a gather, no arithmetic beyond the sum.
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (H * T * T >= 32768)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t i = 0; i < T; ++i) {
         const float* c2p_h = use_c2p ? c2p_att.data() + h * T * width : nullptr;
