@@ -168,6 +168,8 @@ TEST(DebertaV2, BadConfigFieldsAreNamed) {
   expect_config_error(model_with_config("act", [](json& c) { c["pooler_hidden_act"] = "swish_x"; }),
                       "pooler_hidden_act");
   expect_config_error(model_with_config("heads", [](json& c) { c["num_attention_heads"] = 5; }), "num_attention_heads");
+  expect_config_error(model_with_config("buckets_big", [](json& c) { c["position_buckets"] = 300; }), "position_buckets");
+  expect_config_error(model_with_config("pos_att", [](json& c) { c["pos_att_type"] = 3; }), "pos_att_type");
 }
 
 TEST(DebertaV2, WeightShapeMismatchIsAnError) {

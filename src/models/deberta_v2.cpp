@@ -157,6 +157,11 @@ DebertaV2Config read_config(const json& config, const std::string& where) {
   c.max_relative_positions = field_or<int64_t>(config, "max_relative_positions", -1, where);
   if (c.max_relative_positions < 1) c.max_relative_positions = c.max_position_embeddings;
   c.position_buckets = field_or<int64_t>(config, "position_buckets", -1, where);
+  // make_log_bucket_position needs log((max_position - 1) / mid) > 0, mid = position_buckets / 2.
+  if (c.relative_attention && c.position_buckets > 0 &&
+      (c.position_buckets < 2 || c.max_relative_positions - 1 <= c.position_buckets / 2))
+    throw Error(where + ": field 'position_buckets' (" + std::to_string(c.position_buckets) +
+                ") must be at least 2 and below 2·(max_relative_positions - 1)");
   c.pos_att_type = string_list_field(config, "pos_att_type", "", where);
   c.share_att_key = field_or<bool>(config, "share_att_key", false, where);
   c.norm_rel_ebd = string_list_field(config, "norm_rel_ebd", "none", where);
@@ -229,14 +234,12 @@ int64_t make_log_bucket_position(int64_t relative_pos, int64_t bucket_size, int6
 // relative embeddings: c2p (query i, key j) = clamp(δ(i-j) + span), and p2c, which HF gathers by the
 // transposed positions, (i, j) = clamp(-δ(j-i) + span).
 struct RelativePositions {
-  int64_t T = 0;
   std::vector<int32_t> c2p, p2c;  // (T, T)
   int32_t lo = 0, hi = -1;         // smallest and largest index used, to skip unused columns
 };
 
 RelativePositions build_relative_position(int64_t T, int64_t bucket_size, int64_t max_position, int64_t att_span) {
   RelativePositions r;
-  r.T = T;
   // δ(d) for d = i - j in [-(T-1), T-1]
   std::vector<int64_t> delta(static_cast<size_t>(2 * T - 1));
   for (int64_t d = -(T - 1); d <= T - 1; ++d)
@@ -382,13 +385,21 @@ struct DisentangledSelfAttention {
       args.scale = 1.0f / scale;
       args.score_bias = bias.data();
       kernels::attention(args);
+      // HF fills a padding query's whole row with finfo.min, so its softmax is uniform: the mean of V.
+      const float* m = mask.data() + b * T;
+      for (int64_t i = 0; i < T; ++i) {
+        if (m[i] != 0.f) continue;
+        float* row = context.data() + (b * T + i) * HD;
+        std::fill_n(row, HD, 0.f);
+        for (int64_t j = 0; j < T; ++j) kernels::add_inplace(row, q + j * 3 * HD + 2 * HD, HD);
+        for (int64_t d = 0; d < HD; ++d) row[d] /= static_cast<float>(T);
+      }
     }
     return context;
   }
 
-  // disentangled_attention_bias for one sequence, then HF's masked_fill(~mask, finfo.min) on the
-  // pair mask m[i]·m[j]: bias (H, T, T). The lowest float absorbs the q·k term it is added to, so a
-  // fully masked (padding) query row ends up uniform over the keys, as in HF.
+  // disentangled_attention_bias for one sequence, then HF's masked_fill(~mask, finfo.min) for padding
+  // keys: bias (H, T, T). Padding query rows are left unmasked here; forward() replaces their output.
   void disentangled_attention_bias(const float* q, const float* k, int64_t stride, int64_t T, const float* m,
                                    const RelativePositions& rel, float* bias) const {
     const float masked = std::numeric_limits<float>::lowest();
@@ -416,7 +427,7 @@ struct DisentangledSelfAttention {
           float s = 0.f;
           if (use_c2p) s += c2p_h[i * width + rel.c2p[i * T + j] - lo];
           if (use_p2c) s += p2c_h[j * width + rel.p2c[i * T + j] - lo];
-          row[j] = (m[i] != 0.f && m[j] != 0.f) ? s : masked;
+          row[j] = (m[i] == 0.f || m[j] != 0.f) ? s : masked;
         }
       }
   }
