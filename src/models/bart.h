@@ -104,6 +104,7 @@ class BartForSequenceClassification : public SequenceClassifier {
   static std::unique_ptr<BartForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
 
   Output forward(const Batch& batch) const;
+  const BartModel& model() const { return model_; }
   Tensor classify(const Batch& batch) const override { return forward(batch).logits; }
   const LabelMaps& labels() const override { return labels_; }
   int64_t max_positions() const override { return model_.config().max_position_embeddings; }

@@ -16,11 +16,11 @@ BertConfig BertConfig::from_json(const json& config, const std::string& where) {
   const std::string model_type = nn::config_or<std::string>(config, "model_type", "bert", where);
   if (model_type == "bert") {
     c.base_model_prefix = "bert";
-  } else if (model_type == "roberta" || model_type == "xlm-roberta") {
+  } else if (model_type == "roberta" || model_type == "xlm-roberta" || model_type == "camembert") {
     c.base_model_prefix = "roberta";
     c.roberta_positions = true;
   } else {
-    throw Error(where + ": model_type '" + model_type + "' is not BERT, RoBERTa or XLM-RoBERTa");
+    throw Error(where + ": model_type '" + model_type + "' is not BERT, RoBERTa, XLM-RoBERTa or CamemBERT");
   }
   c.vocab_size = nn::config_dim(config, "vocab_size", where);
   c.hidden_size = nn::config_dim(config, "hidden_size", where);

@@ -1,5 +1,5 @@
 #pragma once
-// BERT, RoBERTa and XLM-RoBERTa (transformers/models/{bert,roberta,xlm_roberta}/modeling_*.py):
+// BERT, RoBERTa, XLM-RoBERTa and CamemBERT (transformers/models/{bert,roberta,xlm_roberta,camembert}/modeling_*.py):
 // one encoder, the variants differ in config (position ids, pooler, classification head).
 #include <cstdint>
 #include <filesystem>
