@@ -141,11 +141,13 @@ std::string url_origin(const std::string& url) {
          part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
-std::string url_encode_path(const std::string& path) {
+namespace {
+
+std::string percent_encode(const std::string& text, bool keep_slash) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -155,5 +157,10 @@ std::string url_encode_path(const std::string& path) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string url_encode_path(const std::string& path) { return percent_encode(path, true); }
+std::string url_encode_component(const std::string& text) { return percent_encode(text, false); }
 
 }  // namespace lmpipe

@@ -54,5 +54,7 @@ std::string url_origin(const std::string& url);
 
 // Percent-encodes everything but unreserved characters and '/' (a path inside a repo).
 std::string url_encode_path(const std::string& path);
+// Percent-encodes everything but unreserved characters ("refs/pr/1" -> "refs%2Fpr%2F1").
+std::string url_encode_component(const std::string& text);
 
 }  // namespace lmpipe

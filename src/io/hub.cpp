@@ -121,7 +121,7 @@ fs::path fetch_snapshot(const std::string& repo_id, const Resolved& r) {
   const hub::HubSettings& s = r.settings;
   hub::RepoCache repo(s.cache_dir, repo_id);
   std::string what = "model '" + repo_id + "'";
-  std::string api = s.endpoint + "/api/models/" + repo_id + "/revision/" + url_encode_path(r.revision);
+  std::string api = s.endpoint + "/api/models/" + repo_id + "/revision/" + url_encode_component(r.revision);
   HttpResponse answer;
   try {
     answer = hub::hub_request("GET", api, s);

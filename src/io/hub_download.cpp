@@ -289,8 +289,10 @@ fs::path fetch_file(const RepoCache& repo, const std::string& commit, const std:
         } catch (const HttpTransportError& e) {
           // A cut transfer that made progress resumes from where it stopped.
           if (e.body_bytes() == 0 || attempt >= kMaxResumes) {
-            throw Error(what + ": download failed: " + e.what() + "; the partial data in " + part.string() +
-                        " will be resumed by the next run");
+            std::string resume = fs::exists(part, ec) && fs::file_size(part, ec) > 0
+                                     ? "; the partial data in " + part.string() + " will be resumed by the next run"
+                                     : "";
+            throw Error(what + ": download failed: " + e.what() + resume);
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
         }
