@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -67,7 +68,7 @@ class Progress {
  private:
   void draw() {
     double total = double(total_.value_or(done_));
-    int pct = total > 0 ? int(100.0 * double(done_) / total) : 100;
+    int pct = total > 0 ? std::min(100, int(100.0 * double(done_) / total)) : 100;
     int filled = pct * 30 / 100;
     std::fprintf(stderr, "\r%-32.32s [%.*s%*s] %3d%% %s / %s", name_.c_str(), filled,
                  "##############################", 30 - filled, "", pct, human_bytes(double(done_)).c_str(),
