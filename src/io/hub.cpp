@@ -69,7 +69,7 @@ Resolved resolve_options(const HubOptions& o) {
   while (r.settings.endpoint.size() > 1 && r.settings.endpoint.back() == '/') r.settings.endpoint.pop_back();
   r.settings.cache_dir = !o.cache_dir.empty() ? o.cache_dir : hub::default_cache_dir();
   r.settings.token = o.token ? *o.token : default_token();
-  r.settings.progress = o.progress;
+  r.settings.progress = o.progress && !env_true("HF_HUB_DISABLE_PROGRESS_BARS");
   r.offline = o.offline ? *o.offline : env_true("HF_HUB_OFFLINE");
   r.revision = o.revision.empty() ? "main" : o.revision;
   if (r.revision.find("..") != std::string::npos || r.revision.front() == '/') {

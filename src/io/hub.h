@@ -18,7 +18,7 @@ struct HubOptions {
   // Ask the Hub for the revision's current commit even when the cache already holds a complete
   // snapshot of it (resolve_model otherwise uses that snapshot without touching the network).
   bool check_for_updates = false;
-  bool progress = true;  // progress on stderr for large files
+  bool progress = true;  // progress on stderr for large files (off with $HF_HUB_DISABLE_PROGRESS_BARS)
 };
 
 // An existing directory is returned as is. Otherwise `name_or_path` is a Hub model id: its
