@@ -92,6 +92,12 @@ class FakeHub {
     return repos_.at(repo_id).files.at(file).sha256;
   }
 
+  // The file stays listed by the API but its resolve URL answers 404 EntryNotFound.
+  void hide_file(const std::string& file) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hidden_file_ = file;
+  }
+
   std::vector<Request> requests() {
     std::lock_guard<std::mutex> lock(mutex_);
     return log_;
@@ -111,6 +117,7 @@ class FakeHub {
   std::atomic<int> cut_cdn_times{0};     // the next N CDN answers stop after cut_after bytes...
   std::atomic<size_t> cut_after{100000};  // ...by closing the connection
   std::atomic<bool> corrupt_cdn{false};  // CDN answers flip one byte (same length)
+  std::atomic<int> cdn_status{0};        // CDN answers fail with this status
   std::string cdn_host = "127.0.0.1";    // "localhost" puts the CDN on another origin
 
  private:
@@ -177,7 +184,7 @@ class FakeHub {
     const Repo* repo = find_repo(req, req.matches[1], req.matches[2], res);
     if (!repo) return;
     auto it = repo->files.find(req.matches[3]);
-    if (it == repo->files.end()) {
+    if (it == repo->files.end() || it->first == hidden_file_) {
       res.status = 404;
       res.set_header("X-Error-Code", "EntryNotFound");
       return;
@@ -209,6 +216,10 @@ class FakeHub {
       res.status = 404;
       return;
     }
+    if (int status = cdn_status.load(); status != 0) {
+      res.status = status;
+      return;
+    }
     auto content = std::make_shared<std::string>(read(path));
     if (corrupt_cdn) (*content)[content->size() / 2] ^= 0x5a;
     size_t limit = content->size();
@@ -233,6 +244,7 @@ class FakeHub {
   std::mutex mutex_;
   std::map<std::string, Repo> repos_;
   std::vector<Request> log_;
+  std::string hidden_file_;
 };
 
 }  // namespace lmpipe::test

@@ -308,6 +308,26 @@ TEST_F(HubTest, MissingModelRevisionAndServerErrorsAreExplained) {
   EXPECT_FALSE(fs::exists(repo_dir("org/tiny-bart-mnli") / "snapshots"));
 }
 
+TEST_F(HubTest, MissingFileAndFailingCdnAreNamed) {
+  hub_.hide_file("tokenizer_config.json");
+  EXPECT_THAT([&] { resolve_model("org/tiny-bart-mnli", options_); },
+              ::testing::ThrowsMessage<Error>(::testing::AllOf(
+                  HasSubstr("file 'tokenizer_config.json' of model 'org/tiny-bart-mnli'"),
+                  HasSubstr("no such file in the repository"))));
+  hub_.hide_file("");
+  hub_.cdn_status = 503;
+  hub_.cdn_host = "localhost";
+  EXPECT_THAT([&] { resolve_model("org/tiny-bart-mnli", options_); },
+              ::testing::ThrowsMessage<Error>(::testing::AllOf(HasSubstr("file 'model.safetensors'"),
+                                                               HasSubstr("http://localhost:"), HasSubstr("HTTP 503"))));
+  // What the first try fetched stays; the weights, fetched last, are missing.
+  fs::path snap = repo_dir("org/tiny-bart-mnli") / "snapshots" / hub_.commit("org/tiny-bart-mnli");
+  EXPECT_TRUE(fs::exists(snap / "tokenizer.json"));
+  EXPECT_TRUE(fs::exists(snap / "tokenizer_config.json"));
+  EXPECT_FALSE(fs::exists(snap / "model.safetensors"));
+  EXPECT_FALSE(fs::exists(repo_dir("org/tiny-bart-mnli") / "refs" / "main"));
+}
+
 TEST_F(HubTest, UnreachableEndpointIsNamed) {
   // A port the kernel just handed out and nothing listens on.
   int sock = socket(AF_INET, SOCK_STREAM, 0);

@@ -240,23 +240,26 @@ void throw_http_error(const HttpResponse& r, const std::string& what, const HubS
   if (detail.empty() && !r.body.empty() && r.body.size() < 300 && r.body.find('<') == std::string::npos) detail = r.body;
   std::string suffix = detail.empty() ? "" : " (server said: " + detail + ")";
   std::string status = "HTTP " + std::to_string(r.status);
+  // The endpoint as the user set it, or the other server (a CDN) that answered.
+  std::string server = r.url.empty() || url_origin(r.url) == url_origin(settings.endpoint) ? settings.endpoint
+                                                                                           : url_origin(r.url);
   if (r.status == 401 || r.status == 403) {
     std::string hint = settings.token.empty()
                            ? "if it is private or gated, set HF_TOKEN to an access token of an account allowed to read it"
                            : "the token in use (HF_TOKEN or the token file) was rejected or lacks access; for a gated "
                              "model, accept its conditions on its Hub page first";
     if (code == "RepoNotFound") hint = "check the name; " + hint;
-    throw Error(what + ": access denied by " + settings.endpoint + " (" + status + "): it does not exist or needs " +
+    throw Error(what + ": access denied by " + server + " (" + status + "): it does not exist or needs " +
                 "authentication; " + hint + suffix);
   }
   if (r.status == 404) {
     std::string which = code == "RevisionNotFound" ? "revision not found"
                         : code == "EntryNotFound"  ? "no such file in the repository"
                                                    : "not found";
-    throw Error(what + ": " + which + " on " + settings.endpoint + " (" + status + ")" + suffix);
+    throw Error(what + ": " + which + " on " + server + " (" + status + ")" + suffix);
   }
   if (r.status >= 500) {
-    throw Error(what + ": the Hub at " + settings.endpoint + " failed with " + status + suffix + "; try again later");
+    throw Error(what + ": " + server + " failed with " + status + suffix + "; try again later");
   }
   throw Error(what + ": unexpected " + status + " from " + r.url + suffix);
 }
