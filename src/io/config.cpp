@@ -78,9 +78,11 @@ GenerationConfig GenerationConfig::from_config(const ModelConfig& c) {
   check(g.min_length >= 0, "min_length", "must be >= 0");
   check(g.num_beams >= 1, "num_beams", "must be >= 1");
   check(g.num_return_sequences >= 1, "num_return_sequences", "must be >= 1");
-  check(g.temperature > 0, "temperature", "must be > 0");
-  check(g.top_k >= 0, "top_k", "must be >= 0");
-  check(g.top_p >= 0 && g.top_p <= 1, "top_p", "must be in [0, 1]");
+  if (g.do_sample) {  // the sampling warpers reject these only when they are used
+    check(g.temperature > 0, "temperature", "must be > 0 when do_sample is true");
+    check(g.top_k >= 0, "top_k", "must be >= 0");
+    check(g.top_p >= 0 && g.top_p <= 1, "top_p", "must be in [0, 1]");
+  }
   check(g.repetition_penalty > 0, "repetition_penalty", "must be > 0");
   check(g.no_repeat_ngram_size >= 0, "no_repeat_ngram_size", "must be >= 0");
   return g;
