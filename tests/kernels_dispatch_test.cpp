@@ -1,7 +1,9 @@
 // Every dispatched kernel against ref:: on random data with odd sizes, once per ISA this CPU has.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
@@ -254,6 +256,33 @@ TEST(KernelsPackedLinear, DefaultConstructedRefusesForward) {
   float y = 0;
   EXPECT_THROW(empty.forward(&y, 1, &y), Error);
   EXPECT_THROW(PackedLinear(&y, nullptr, 0, 1), Error);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KernelsPackedLinear, Bf16StaysCloseToFp32) {
+  const int64_t M = 64, N = 1024, K = 1024;
+  std::vector<float> W = random_vec(N * K, -0.05f, 0.05f, 81), b = random_vec(N, -1, 1, 82),
+                     x = random_vec(M * K, -2, 2, 83), y32(M * N), y16(M * N);
+  PackedLinear fp32(W.data(), b.data(), N, K), bf16(W.data(), b.data(), N, K, LinearPrecision::bf16);
+  EXPECT_EQ(fp32.precision(), LinearPrecision::fp32);
+  if (__builtin_cpu_supports("avx512bf16") && get_cpu_isa() == CpuIsa::avx512) {
+    EXPECT_EQ(bf16.precision(), LinearPrecision::bf16);
+  }
+  fp32.forward(x.data(), M, y32.data());
+  bf16.forward(x.data(), M, y16.data());
+  float max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < y32.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(y32[i]));
+    max_diff = std::max(max_diff, std::fabs(y32[i] - y16[i]));
+  }
+  // Two bf16 roundings (2^-9 relative each) over K random-sign terms stay far below 1% of the range.
+  EXPECT_LT(max_diff, 1e-2f * max_abs) << "max |fp32 - bf16| " << max_diff << " of max |y| " << max_abs;
+  RecordProperty("bf16_max_abs_drift", std::to_string(max_diff));
+  std::printf("bf16 PackedLinear (%ld,%ld,%ld): max |y_fp32 - y_bf16| = %.3g, max |y| = %.3g\n", long(M), long(N),
+              long(K), max_diff, max_abs);
 }
 
 }  // namespace
