@@ -153,7 +153,7 @@ TEST_P(PerIsa, MatmulMatchesReference) {
   for (bool tb : {false, true})
     for (int64_t M : {1, 3, 17, 64})
       for (int64_t N : {1, 5, 33, 70})
-        for (int64_t K : {1, 7, 64, 100})
+        for (int64_t K : {0, 1, 7, 64, 100, 300})
           for (float beta : {0.f, 0.7f}) {
             int64_t lda = K + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
             std::vector<float> A = random_vec(M * lda, -1, 1, 31), B = random_vec((tb ? N : K) * ldb, -1, 1, 32),
