@@ -61,23 +61,38 @@ inline std::string f32_bytes(const std::vector<float>& values) {
   return s;
 }
 
-// A zip archive of stored entries (CRCs left zero: lmpipe does not check them).
-inline std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& entries) {
+// A zip archive of stored entries (CRCs left zero: lmpipe does not check them). With `zip64`,
+// sizes, offsets and counts go through the zip64 extra field and end records.
+inline std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& entries, bool zip64 = false) {
+  const uint64_t sat32 = zip64 ? 0xffffffffu : 0, sat16 = zip64 ? 0xffff : 0;
+  auto pick = [&](uint64_t v, uint64_t saturated) { return zip64 ? saturated : v; };
   std::string out, central;
   for (const auto& [name, data] : entries) {
     const uint64_t offset = out.size();
-    out += le_bytes(0x04034b50, 4) + le_bytes(20, 2) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 4) +
-           le_bytes(0, 4) + le_bytes(data.size(), 4) + le_bytes(data.size(), 4) + le_bytes(name.size(), 2) +
-           le_bytes(0, 2) + name + data;
-    central += le_bytes(0x02014b50, 4) + le_bytes(20, 2) + le_bytes(20, 2) + le_bytes(0, 2) + le_bytes(0, 2) +
-               le_bytes(0, 4) + le_bytes(0, 4) + le_bytes(data.size(), 4) + le_bytes(data.size(), 4) +
-               le_bytes(name.size(), 2) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 2) +
-               le_bytes(0, 4) + le_bytes(offset, 4) + name;
+    const std::string extra = zip64 ? le_bytes(1, 2) + le_bytes(24, 2) + le_bytes(data.size(), 8) +
+                                          le_bytes(data.size(), 8) + le_bytes(offset, 8)
+                                    : "";
+    out += le_bytes(0x04034b50, 4) + le_bytes(45, 2) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 4) +
+           le_bytes(0, 4) + le_bytes(pick(data.size(), sat32), 4) + le_bytes(pick(data.size(), sat32), 4) +
+           le_bytes(name.size(), 2) + le_bytes(extra.size(), 2) + name + extra + data;
+    central += le_bytes(0x02014b50, 4) + le_bytes(45, 2) + le_bytes(45, 2) + le_bytes(0, 2) + le_bytes(0, 2) +
+               le_bytes(0, 4) + le_bytes(0, 4) + le_bytes(pick(data.size(), sat32), 4) +
+               le_bytes(pick(data.size(), sat32), 4) + le_bytes(name.size(), 2) + le_bytes(extra.size(), 2) +
+               le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(0, 4) + le_bytes(pick(offset, sat32), 4) +
+               name + extra;
   }
   const uint64_t cd_offset = out.size();
   out += central;
-  out += le_bytes(0x06054b50, 4) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(entries.size(), 2) +
-         le_bytes(entries.size(), 2) + le_bytes(central.size(), 4) + le_bytes(cd_offset, 4) + le_bytes(0, 2);
+  if (zip64) {
+    const uint64_t record = out.size();
+    out += le_bytes(0x06064b50, 4) + le_bytes(44, 8) + le_bytes(45, 2) + le_bytes(45, 2) + le_bytes(0, 4) +
+           le_bytes(0, 4) + le_bytes(entries.size(), 8) + le_bytes(entries.size(), 8) + le_bytes(central.size(), 8) +
+           le_bytes(cd_offset, 8);
+    out += le_bytes(0x07064b50, 4) + le_bytes(0, 4) + le_bytes(record, 8) + le_bytes(1, 4);
+  }
+  out += le_bytes(0x06054b50, 4) + le_bytes(0, 2) + le_bytes(0, 2) + le_bytes(pick(entries.size(), sat16), 2) +
+         le_bytes(pick(entries.size(), sat16), 2) + le_bytes(pick(central.size(), sat32), 4) +
+         le_bytes(pick(cd_offset, sat32), 4) + le_bytes(0, 2);
   return out;
 }
 

@@ -161,11 +161,11 @@ TEST(IoLegacyNames, ModernAndLegacyNameCollide) {
 namespace {
 
 std::string bin_bytes(const std::string& pickle, const std::vector<std::pair<std::string, std::string>>& storages,
-                      const std::string& byteorder = "little") {
+                      const std::string& byteorder = "little", bool zip64 = false) {
   std::vector<std::pair<std::string, std::string>> entries = {{"archive/data.pkl", pickle},
                                                               {"archive/byteorder", byteorder}};
   for (const auto& [key, data] : storages) entries.emplace_back("archive/data/" + key, data);
-  return test::zip_bytes(entries);
+  return test::zip_bytes(entries, zip64);
 }
 
 Checkpoint open_bin_bytes(const test::ScratchDir& dir, const std::string& bytes) {
@@ -300,4 +300,12 @@ TEST(IoTorchBin, CompressedEntriesAreRejected) {
   const size_t central = zip.find(std::string("PK\x01\x02", 4));
   zip[central + 10] = 8;  // central directory method
   expect_error([&] { open_bin_bytes(dir, zip); }, {"pytorch_model.bin", "archive/data.pkl", "compressed"});
+}
+
+TEST(IoTorchBin, Zip64Archive) {
+  test::ScratchDir dir;
+  const auto pickle = test::state_dict_pickle({{"t", "FloatStorage", "0", 3, 0, {3}, {1}}});
+  Checkpoint ckpt = open_bin_bytes(dir, bin_bytes(pickle, {{"0", test::f32_bytes({1, 2, 3})}}, "little", true));
+  Tensor t = ckpt.load("t", {3});
+  EXPECT_EQ(std::vector<float>(t.data(), t.data() + 3), (std::vector<float>{1, 2, 3}));
 }

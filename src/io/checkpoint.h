@@ -7,10 +7,13 @@
 // `LayerNorm.beta` -> `LayerNorm.bias`.
 //
 // Naming variants that depend on the model are left to the models, which look them up with
-// contains() / has_prefix(): e.g. GPT-2 checkpoints with or without the base-model prefix
-// ("transformer.h.0..." vs "h.0..."): `ckpt.has_prefix("transformer.") ? "transformer." : ""`;
-// tied output embeddings absent from the file: `ckpt.contains("lm_head.weight")`, else the
-// input embedding.
+// contains() / has_prefix(), as transformers does with base_model_prefix:
+//  - checkpoints saved from the base model lack its prefix (Hub gpt2: "h.0..." instead of
+//    "transformer.h.0..."): `ckpt.has_prefix("transformer.") ? "transformer." : ""`;
+//  - tied output embeddings are usually absent from the file:
+//    `ckpt.contains("lm_head.weight") ? "lm_head.weight" : "transformer.wte.weight"`.
+// Buffers some old checkpoints carry (GPT-2's "attn.bias" masks, BERT's "position_ids") are
+// simply never asked for.
 #include <cstdint>
 #include <filesystem>
 #include <map>
