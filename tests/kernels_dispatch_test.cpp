@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/isa.h"
@@ -283,6 +284,31 @@ TEST(KernelsPackedLinear, Bf16StaysCloseToFp32) {
   RecordProperty("bf16_max_abs_drift", std::to_string(max_diff));
   std::printf("bf16 PackedLinear (%ld,%ld,%ld): max |y_fp32 - y_bf16| = %.3g, max |y| = %.3g\n", long(M), long(N),
               long(K), max_diff, max_abs);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KernelsPackedLinear, ConcurrentForwardsWithDifferentRowCounts) {
+  const int64_t N = 70, K = 90;
+  std::vector<float> W = random_vec(N * K, -1, 1, 91), b = random_vec(N, -1, 1, 92);
+  PackedLinear lin(W.data(), b.data(), N, K);
+  auto run = [&](int64_t M, unsigned seed, float* max_err) {
+    // Buffers sized for M + 2 rows: the loop varies M so threads also race on cache insertions.
+    std::vector<float> x = random_vec((M + 2) * K, -1, 1, seed), got((M + 2) * N), want(M * N);
+    for (int rep = 0; rep < 20; ++rep) lin.forward(x.data(), M + rep % 3, got.data());
+    lin.forward(x.data(), M, got.data());
+    got.resize(M * N);
+    ref::linear(x.data(), W.data(), b.data(), want.data(), M, K, N);
+    for (size_t i = 0; i < got.size(); ++i) *max_err = std::max(*max_err, std::fabs(got[i] - want[i]));
+  };
+  float e1 = 0, e2 = 0;
+  std::thread t1(run, 17, 93u, &e1), t2(run, 5, 94u, &e2);
+  t1.join();
+  t2.join();
+  EXPECT_LT(e1, 1e-4f);
+  EXPECT_LT(e2, 1e-4f);
 }
 
 }  // namespace

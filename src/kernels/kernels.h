@@ -3,6 +3,10 @@
 // Shapes are given in the comments; all matrices are row-major and densely packed unless a
 // stride is given. Letters: M rows of activations, K input features, N output features,
 // H heads, D head size, Tq/Tk query/key lengths.
+//
+// Each function dispatches to SIMD code for the CPU (AVX-512 or AVX2, else the scalar code in
+// reference.h), detected once; LMPIPE_ISA=scalar|avx2|avx512 forces a lower one. GEMMs go to
+// oneDNN. All parallel work (ours and oneDNN's, both OpenMP) uses num_threads() threads.
 #include <cstdint>
 #include <memory>
 
