@@ -133,19 +133,19 @@ BartModel::BartModel(const BartConfig& config, const nn::Weights& model) : confi
   shared_ = nn::Embedding::load(embed, config.vocab_size, d);
 
   const nn::Weights encoder = model["encoder"], decoder = model["decoder"];
-  encoder_positions_ = encoder["embed_positions"].copy("weight", {positions, d});
+  encoder_positions_ = nn::Embedding::load(encoder["embed_positions"], positions, d);
   encoder_layernorm_embedding_ = nn::LayerNorm::load(encoder["layernorm_embedding"], d, kLayerNormEps);
   for (int64_t i = 0; i < config.encoder_layers; ++i)
     encoder_layers_.push_back(load_encoder_layer(config, encoder["layers." + std::to_string(i)]));
 
-  decoder_positions_ = decoder["embed_positions"].copy("weight", {positions, d});
+  decoder_positions_ = nn::Embedding::load(decoder["embed_positions"], positions, d);
   decoder_layernorm_embedding_ = nn::LayerNorm::load(decoder["layernorm_embedding"], d, kLayerNormEps);
   for (int64_t i = 0; i < config.decoder_layers; ++i)
     decoder_layers_.push_back(load_decoder_layer(config, decoder["layers." + std::to_string(i)]));
 }
 
 // BartScaledWordEmbedding + BartLearnedPositionalEmbedding + layernorm_embedding
-void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const Tensor& positions, const int32_t* ids,
+void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids,
                       int64_t batch, int64_t T, int64_t past, float* out) const {
   const int64_t d = config_.d_model;
   if (past + T > config_.max_position_embeddings)
@@ -155,7 +155,7 @@ void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const Tensor& po
   shared_.lookup(ids, batch * T, out, scale, "bart: input_ids");
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < T; ++t)
-      kernels::add_inplace(out + (b * T + t) * d, positions.data() + (past + t + kPositionOffset) * d, d);
+      kernels::add_inplace(out + (b * T + t) * d, positions.weight.data() + (past + t + kPositionOffset) * d, d);
   layernorm_embedding(out, batch * T);
 }
 

@@ -78,12 +78,12 @@ class BartModel {
   Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
 
  private:
-  void embed(const nn::LayerNorm& layernorm_embedding, const Tensor& positions, const int32_t* ids, int64_t batch,
+  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids, int64_t batch,
              int64_t T, int64_t past, float* out) const;
 
   BartConfig config_;
   nn::Embedding shared_;                       // shared / encoder.embed_tokens / decoder.embed_tokens (tied)
-  Tensor encoder_positions_, decoder_positions_;  // BartLearnedPositionalEmbedding (max_pos + 2, d)
+  nn::Embedding encoder_positions_, decoder_positions_;  // BartLearnedPositionalEmbedding (max_pos + 2, d)
   nn::LayerNorm encoder_layernorm_embedding_, decoder_layernorm_embedding_;
   std::vector<BartEncoderLayer> encoder_layers_;
   std::vector<BartDecoderLayer> decoder_layers_;
