@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lmpipe/tokenizer.h"
 #include "test_util.h"
 #include "tokenizers/legacy.h"
 #include "util/error.h"
@@ -49,6 +50,31 @@ INSTANTIATE_TEST_SUITE_P(All, TokenizerLegacyGolden,
                              if (c == '-') c = '_';
                            return name;
                          });
+
+fs::path scratch_dir(const std::string& name);
+
+// Without tokenizer.json, Tokenizer::from_dir converts the legacy files and encodes every golden
+// row (single texts and pairs) as the reference did.
+TEST_P(TokenizerLegacyGolden, EncodesLikeGoldenWithoutTokenizerJson) {
+  const fs::path src = test::golden_tokenizer(GetParam());
+  const fs::path dir = scratch_dir(std::string("e2e_") + GetParam());
+  for (const auto& entry : fs::directory_iterator(src))
+    if (entry.path().filename() != "tokenizer.json") fs::copy_file(entry.path(), dir / entry.path().filename());  // follows symlinks
+  Tokenizer tok = Tokenizer::from_dir(dir);
+  json golden = read_json_file(test::golden_tokenizer(std::string(GetParam()) + ".json"));
+  size_t checked = 0;
+  for (const json& row : golden.at("rows")) {
+    const std::string text = row.at("text");
+    EXPECT_EQ(tok.encode(text).ids, row.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << text;
+    ++checked;
+  }
+  for (const json& pair : golden.value("pairs", json::array())) {
+    const std::string a = pair.at("text"), b = pair.at("text_pair");
+    EXPECT_EQ(tok.encode_pair(a, b).ids, pair.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << a << " | " << b;
+  }
+  EXPECT_GT(checked, 10u);
+  fs::remove_all(dir);
+}
 
 fs::path scratch_dir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("lmpipe_legacy_" + name + "_" + std::to_string(::getpid()));
