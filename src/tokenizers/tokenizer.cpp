@@ -7,6 +7,7 @@
 
 #include "tokenizers/added_vocabulary.h"
 #include "tokenizers/decoder.h"
+#include "tokenizers/legacy.h"
 #include "tokenizers/encoding_ops.h"
 #include "tokenizers/model.h"
 #include "tokenizers/normalizer.h"
@@ -156,8 +157,11 @@ Tokenizer Tokenizer::from_dir(const fs::path& dir) {
   fs::path config_path = dir / "tokenizer_config.json";
   json config = fs::exists(config_path) ? read_json_file(config_path) : json::object();
   fs::path tj_path = dir / "tokenizer.json";
-  if (!fs::exists(tj_path))
-    throw Error(tj_path.string() + ": missing (conversion of legacy vocabulary files is not available)");
+  if (!fs::exists(tj_path)) {
+    std::optional<json> converted = tok::legacy_tokenizer_json(dir);
+    if (!converted) throw Error(tj_path.string() + ": missing, and no legacy vocabulary files to convert");
+    return Tokenizer(std::make_unique<Impl>(*converted, dir.string() + " (converted legacy files)", config, config_path.string()));
+  }
   json tj = read_json_file(tj_path);
   return Tokenizer(std::make_unique<Impl>(tj, tj_path.string(), config, config_path.string()));
 }
