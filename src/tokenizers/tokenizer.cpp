@@ -7,8 +7,8 @@
 
 #include "tokenizers/added_vocabulary.h"
 #include "tokenizers/decoder.h"
-#include "tokenizers/legacy.h"
 #include "tokenizers/encoding_ops.h"
+#include "tokenizers/legacy.h"
 #include "tokenizers/model.h"
 #include "tokenizers/normalizer.h"
 #include "tokenizers/post_processor.h"
