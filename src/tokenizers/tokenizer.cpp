@@ -210,14 +210,15 @@ std::vector<Encoding> Tokenizer::encode_pair_batch(const std::vector<std::pair<s
   return out;
 }
 
-void Tokenizer::pad(std::vector<Encoding>& batch, PaddingSide side, size_t length) const {
+void Tokenizer::pad(std::vector<Encoding>& batch, std::optional<PaddingSide> side, size_t length) const {
   size_t target = length;
   for (const auto& e : batch) target = std::max(target, e.size());
   bool needed = false;
   for (const auto& e : batch) needed |= e.size() < target;
   if (!needed) return;
   if (!impl_->pad_id) throw Error("tokenizer: cannot pad, the tokenizer has no pad token");
-  for (auto& e : batch) tok::pad_encoding(e, target, side, *impl_->pad_id, 0, impl_->pad_token);
+  PaddingSide s = side.value_or(impl_->settings.padding_side);
+  for (auto& e : batch) tok::pad_encoding(e, target, s, *impl_->pad_id, 0, impl_->pad_token);
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
