@@ -107,6 +107,42 @@ TEST(TokenizerLegacy, SettingsFromTokenizerConfig) {
   fs::remove_all(dir);
 }
 
+// The layout of older Hub repos: no tokenizer_class, special tokens in special_tokens_map.json,
+// extra tokens in added_tokens.json; the class comes from config.json's model_type.
+TEST(TokenizerLegacy, OlderLayoutWithSpecialTokensMap) {
+  const fs::path src = test::golden_tokenizer("deberta-v3");
+  fs::path dir = scratch_dir("old_deberta");
+  fs::copy_file(src / "spm.model", dir / "spm.model");
+  fs::copy_file(src / "config.json", dir / "config.json");
+  write(dir / "tokenizer_config.json", R"({"do_lower_case": false, "vocab_type": "spm"})");
+  write(dir / "special_tokens_map.json", R"({"bos_token": "[CLS]", "cls_token": "[CLS]", "eos_token": "[SEP]",
+    "mask_token": "[MASK]", "pad_token": "[PAD]", "sep_token": "[SEP]", "unk_token": "[UNK]"})");
+  write(dir / "added_tokens.json", R"({"<new>": 2000})");
+  json j = legacy_tokenizer_json(dir).value();
+  json shipped = read_json_file(src / "tokenizer.json");
+  for (const char* key : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "model"}) EXPECT_EQ(j[key], shipped[key]) << key;
+  json expected_added = shipped["added_tokens"];
+  expected_added.push_back({{"id", 2000}, {"content", "<new>"}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                            {"normalized", true}, {"special", false}});
+  EXPECT_EQ(j["added_tokens"], expected_added);
+  fs::remove_all(dir);
+
+  // An AddedToken dict for a special token brings its flags (RoBERTa's <mask> lstrip).
+  dir = scratch_dir("old_roberta");
+  write(dir / "vocab.json", R"({"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "a": 4, "<mask>": 5})");
+  write(dir / "merges.txt", "#version: 0.2\n");
+  write(dir / "config.json", R"({"model_type": "roberta"})");
+  write(dir / "special_tokens_map.json", R"({"mask_token": {"content": "<mask>", "lstrip": true, "normalized": false, "rstrip": false,
+    "single_word": false}})");
+  j = legacy_tokenizer_json(dir).value();
+  EXPECT_EQ(j["post_processor"]["type"], "RobertaProcessing");
+  ASSERT_EQ(j["added_tokens"].size(), 5u);
+  EXPECT_EQ(j["added_tokens"][4]["content"], "<mask>");
+  EXPECT_EQ(j["added_tokens"][4]["lstrip"], true);
+  EXPECT_EQ(j["added_tokens"][0]["lstrip"], false);
+  fs::remove_all(dir);
+}
+
 TEST(TokenizerLegacy, ErrorsNameTheFile) {
   fs::path dir = scratch_dir("bad");
   write(dir / "vocab.json", R"({"a": 0, "b": 1, "ab": 2})");
