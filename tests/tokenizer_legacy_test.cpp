@@ -54,7 +54,7 @@ INSTANTIATE_TEST_SUITE_P(All, TokenizerLegacyGolden,
 fs::path scratch_dir(const std::string& name);
 
 // Without tokenizer.json, Tokenizer::from_dir converts the legacy files and encodes every golden
-// row (single texts and pairs) as the reference did.
+// row (ids, offsets, decoded text) and pair as the reference did.
 TEST_P(TokenizerLegacyGolden, EncodesLikeGoldenWithoutTokenizerJson) {
   const fs::path src = test::golden_tokenizer(GetParam());
   const fs::path dir = scratch_dir(std::string("e2e_") + GetParam());
@@ -65,7 +65,12 @@ TEST_P(TokenizerLegacyGolden, EncodesLikeGoldenWithoutTokenizerJson) {
   size_t checked = 0;
   for (const json& row : golden.at("rows")) {
     const std::string text = row.at("text");
-    EXPECT_EQ(tok.encode(text).ids, row.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << text;
+    Encoding e = tok.encode(text);
+    EXPECT_EQ(e.ids, row.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << text;
+    std::vector<std::vector<size_t>> offsets;
+    for (auto [a, b] : e.offsets) offsets.push_back({a, b});
+    EXPECT_EQ(offsets, row.at("offsets").get<std::vector<std::vector<size_t>>>()) << GetParam() << ": " << text;
+    EXPECT_EQ(tok.decode(e.ids, true), row.at("decoded").get<std::string>()) << GetParam() << ": " << text;
     ++checked;
   }
   for (const json& pair : golden.value("pairs", json::array())) {
