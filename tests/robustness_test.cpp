@@ -17,6 +17,7 @@
 #include "lmpipe/tokenizer.h"
 #include "models/model.h"
 #include "test_util.h"
+#include "tokenizers/legacy.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -326,5 +327,36 @@ TEST_P(RobustnessTokenizerJson, DamagedTokenizerJsonLoadsOrThrowsError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, RobustnessTokenizerJson, ::testing::Values("deberta-v3", "bert-base-uncased"));
+
+// A precompiled_charsmap whose darts-clone trie maps "a" to the blob's first string, `blob`.
+std::string charsmap_mapping_a_to(const std::string& blob) {
+  std::vector<uint32_t> trie(98, 0);
+  trie[0] = 1u << 10;                       // root: offset 1, so 'a' lands on node 1 ^ 'a' = 96
+  trie[96] = (1u << 10) | (1u << 8) | 'a';  // label 'a', has a leaf, offset 1 -> leaf node 97
+  trie[97] = 0;                             // the leaf: index 0 into the blob
+  std::string bytes;
+  auto put = [&](uint32_t v) {
+    for (int k = 0; k < 4; ++k) bytes += static_cast<char>((v >> (8 * k)) & 0xFF);
+  };
+  put(static_cast<uint32_t>(trie.size() * 4));
+  for (uint32_t unit : trie) put(unit);
+  return bytes + blob;
+}
+
+// The replacement strings are decoded as UTF-8 when applied: a blob that is not must be refused
+// at load, as spm_precompiled does, rather than read past its end.
+TEST(RobustnessTokenizerJson, PrecompiledCharsmapWithInvalidUtf8IsRefused) {
+  json tokenizer = read_json_file(test::golden_tokenizer("deberta-v3") / "tokenizer.json");
+  const auto dir = scratch_dir("precompiled");
+  const auto file = dir / "tokenizer.json";
+  tokenizer["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", tok::base64_encode(charsmap_mapping_a_to("b"))}};
+  write_file(file, tokenizer.dump());
+  const auto tok = Tokenizer::from_file(file);
+  EXPECT_EQ(tok.encode("a").ids, tok.encode("b").ids);  // the hand-made trie works
+  tokenizer["normalizer"]["precompiled_charsmap"] = tok::base64_encode(charsmap_mapping_a_to("\xF0"));
+  write_file(file, tokenizer.dump());
+  EXPECT_THROW(Tokenizer::from_file(file), Error);
+  fs::remove_all(dir);
+}
 
 }  // namespace
