@@ -49,6 +49,9 @@ class PrecompiledNormalizer : public Normalizer {
     trie_.resize(trie_size / 4);
     for (size_t i = 0; i < trie_.size(); ++i) trie_[i] = read_u32(data, 4 + 4 * i);
     normalized_ = data.substr(4 + trie_size);
+    // Replacements are decoded as UTF-8 when applied; spm_precompiled rejects a blob that is not.
+    if (find_invalid_utf8(normalized_) != std::string::npos)
+      throw Error(where + ": replacement strings are not valid UTF-8");
   }
 
   void normalize(NormalizedString& s) const override {

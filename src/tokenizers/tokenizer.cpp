@@ -40,7 +40,8 @@ struct Tokenizer::Impl {
   std::optional<int32_t> token_to_id(std::string_view token) const;
 };
 
-Tokenizer::Impl::Impl(const json& tj, const std::string& where, const json& config, const std::string& config_where) {
+Tokenizer::Impl::Impl(const json& tj, const std::string& where, const json& config, const std::string& config_where)
+try {
   if (!tj.is_object()) throw Error(where + ": expected a JSON object");
   normalizer = tok::normalizer_from_json(json_get_or<json>(tj, "normalizer", json()), where + ": normalizer");
   pre_tokenizer = tok::pre_tokenizer_from_json(json_get_or<json>(tj, "pre_tokenizer", json()), where + ": pre_tokenizer");
@@ -60,6 +61,9 @@ Tokenizer::Impl::Impl(const json& tj, const std::string& where, const json& conf
     pad_token = json_get_or<std::string>(p, "pad_token", "");
     if (p.contains("pad_id") && p["pad_id"].is_number_integer()) pad_id = p["pad_id"].get<int32_t>();
   }
+} catch (const json::exception& e) {
+  // A field of the wrong JSON type read without json_get (e.g. a string where a bool belongs).
+  throw Error(where + ": invalid field value: " + e.what());
 }
 
 std::optional<int32_t> Tokenizer::Impl::token_to_id(std::string_view token) const {
