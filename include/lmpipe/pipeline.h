@@ -1,0 +1,29 @@
+#pragma once
+// The pipeline API, shaped like transformers' `pipeline(task, model=...)`:
+//
+//   auto classifier = lmpipe::pipeline("zero-shot-classification", "facebook/bart-large-mnli");
+//   lmpipe::json out = (*classifier)("Get a free iPhone now!",
+//       {{"candidate_labels", {"spam", "not spam"}}, {"hypothesis_template", "This email is {}."}});
+//   // {"sequence": "...", "labels": ["not spam", "spam"], "scores": [0.83, 0.17]}
+//
+// Inputs, keyword arguments and outputs are JSON values with the names and shapes Python uses.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace lmpipe {
+
+using json = nlohmann::json;
+
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  // `inputs`: a string or a list of strings. Throws lmpipe::Error on invalid arguments.
+  virtual json operator()(const json& inputs, const json& kwargs = json::object()) const = 0;
+};
+
+// `model`: a local model directory or a Hub id; empty means the task's default model, as in
+// transformers. Throws lmpipe::Error for an unknown task or a model that cannot be loaded.
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model = "");
+
+}  // namespace lmpipe

@@ -1,0 +1,53 @@
+#pragma once
+// Zero-shot classification with an NLI model, as transformers' ZeroShotClassificationPipeline:
+// each (sequence, label) becomes a (premise, hypothesis) pair; the entailment logit scores it.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lmpipe/pipeline.h"
+
+namespace lmpipe {
+
+struct ZeroShotOptions {
+  std::string hypothesis_template = "This example is {}.";
+  bool multi_label = false;
+};
+
+struct ZeroShotResult {
+  std::string sequence;
+  std::vector<std::string> labels;  // sorted by score, highest first
+  std::vector<double> scores;
+};
+
+class ZeroShotClassificationPipeline : public Pipeline {
+ public:
+  // A model directory (config.json, weights, tokenizer files).
+  explicit ZeroShotClassificationPipeline(const std::filesystem::path& model_dir);
+  ~ZeroShotClassificationPipeline() override;
+
+  // All (sequence, label) pairs of the call run batched. Throws lmpipe::Error for no labels,
+  // no sequences, empty text, or a template without "{}".
+  std::vector<ZeroShotResult> classify(const std::vector<std::string>& sequences,
+                                       const std::vector<std::string>& candidate_labels,
+                                       const ZeroShotOptions& options = {}) const;
+  ZeroShotResult classify(const std::string& sequence, const std::vector<std::string>& candidate_labels,
+                          const ZeroShotOptions& options = {}) const;
+
+  // kwargs: candidate_labels (list or comma-separated string), hypothesis_template, multi_label.
+  json operator()(const json& inputs, const json& kwargs = json::object()) const override;
+
+  // "a, b,,c" -> {"a", "b", "c"}, as the Python pipeline parses a label string.
+  static std::vector<std::string> parse_labels(const std::string& comma_separated);
+  // The id of the first label2id entry starting with "entail" (case-insensitive), or -1.
+  int entailment_id() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+json to_json(const ZeroShotResult& result);
+
+}  // namespace lmpipe

@@ -1,0 +1,226 @@
+// Port of transformers v5 pipelines/zero_shot_classification.py (ZeroShotClassificationPipeline).
+#include "lmpipe/zero_shot.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <numeric>
+
+#include "lmpipe/tokenizer.h"
+#include "models/model.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace lmpipe {
+
+namespace {
+
+// Pairs per forward pass: large enough to amortize weight reads, small enough to bound memory.
+constexpr size_t kMaxPairsPerForward = 64;
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Python's str.format with one positional argument, for the "{}" / "{0}" fields templates use.
+std::string format_template(const std::string& tmpl, const std::string& label) {
+  std::string out;
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl.compare(i, 2, "{{") == 0) { out += '{'; ++i; continue; }
+    if (tmpl.compare(i, 2, "}}") == 0) { out += '}'; ++i; continue; }
+    if (tmpl[i] == '{') {
+      size_t close = tmpl.find('}', i);
+      std::string field = close == std::string::npos ? "?" : tmpl.substr(i + 1, close - i - 1);
+      if (field.empty() || field == "0") {
+        out += label;
+        i = close;
+        continue;
+      }
+      throw Error("hypothesis_template \"" + tmpl + "\": unsupported format field '{" + field + "}' (use {})");
+    }
+    out += tmpl[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ZeroShotClassificationPipeline::Impl {
+  Tokenizer tokenizer;
+  std::unique_ptr<SequenceClassifier> model;
+  int entailment_id = -1;
+  size_t max_length = 0;  // truncation length for (premise, hypothesis) pairs
+};
+
+ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir)
+    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir)}) {
+  for (const auto& [label, id] : impl_->model->labels().label2id) {
+    std::string lower = label;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower.rfind("entail", 0) == 0) {
+      impl_->entailment_id = id;
+      break;
+    }
+  }
+  if (impl_->entailment_id == -1)
+    log_warning("Failed to determine 'entailment' label id from the label2id mapping in " +
+                (model_dir / "config.json").string() +
+                ". Setting to -1. Define a descriptive label2id mapping in the model config to ensure correct outputs.");
+  // transformers truncates to the tokenizer's model_max_length; we also never exceed what the
+  // position embeddings hold, which would otherwise fail deep inside the model.
+  impl_->max_length = std::min<size_t>(impl_->tokenizer.model_max_length(),
+                                       static_cast<size_t>(impl_->model->max_positions()));
+}
+
+ZeroShotClassificationPipeline::~ZeroShotClassificationPipeline() = default;
+
+int ZeroShotClassificationPipeline::entailment_id() const { return impl_->entailment_id; }
+
+std::vector<std::string> ZeroShotClassificationPipeline::parse_labels(const std::string& comma_separated) {
+  std::vector<std::string> labels;
+  size_t start = 0;
+  while (start <= comma_separated.size()) {
+    size_t comma = comma_separated.find(',', start);
+    if (comma == std::string::npos) comma = comma_separated.size();
+    std::string label = trim(comma_separated.substr(start, comma - start));
+    if (!label.empty()) labels.push_back(label);
+    start = comma + 1;
+  }
+  return labels;
+}
+
+std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::vector<std::string>& sequences,
+                                                                     const std::vector<std::string>& labels,
+                                                                     const ZeroShotOptions& options) const {
+  if (labels.empty() || sequences.empty())
+    throw Error("You must include at least one label and at least one sequence.");
+  for (const auto& s : sequences)
+    if (s.empty()) throw Error("You must include at least one label and at least one sequence (got an empty text).");
+  if (format_template(options.hypothesis_template, labels[0]) == options.hypothesis_template)
+    throw Error("The provided hypothesis_template \"" + options.hypothesis_template +
+                "\" was not able to be formatted with the target labels. Make sure the passed template "
+                "includes formatting syntax such as {} where the label should go.");
+
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& sequence : sequences)
+    for (const auto& label : labels) pairs.emplace_back(sequence, format_template(options.hypothesis_template, label));
+
+  EncodeOptions encode;
+  encode.truncation = Truncation::OnlyFirst;
+  encode.max_length = impl_->max_length;
+  const bool with_types = impl_->tokenizer.returns_token_type_ids();
+
+  // Logits of every pair, (pairs, num_labels).
+  std::vector<float> logits;
+  int64_t num_classes = 0;
+  for (size_t first = 0; first < pairs.size(); first += kMaxPairsPerForward) {
+    std::vector<std::pair<std::string, std::string>> chunk(
+        pairs.begin() + first, pairs.begin() + std::min(pairs.size(), first + kMaxPairsPerForward));
+    std::vector<Encoding> encodings;
+    try {
+      encodings = impl_->tokenizer.encode_pair_batch(chunk, encode);
+    } catch (const Error& e) {
+      // As transformers does: when the premise is too short to truncate, do not truncate.
+      if (std::string(e.what()).find("too short") == std::string::npos) throw;
+      EncodeOptions plain;
+      encodings = impl_->tokenizer.encode_pair_batch(chunk, plain);
+    }
+    for (const auto& enc : encodings)
+      if (enc.size() >= impl_->max_length && impl_->max_length < impl_->tokenizer.model_max_length())
+        log_warning_once("input truncated to the model's maximum of " + std::to_string(impl_->max_length) + " tokens");
+    impl_->tokenizer.pad(encodings);
+    Batch batch;
+    batch.batch = static_cast<int64_t>(encodings.size());
+    batch.seq_len = static_cast<int64_t>(encodings[0].size());
+    for (const auto& enc : encodings) {
+      batch.input_ids.insert(batch.input_ids.end(), enc.ids.begin(), enc.ids.end());
+      batch.attention_mask.insert(batch.attention_mask.end(), enc.attention_mask.begin(), enc.attention_mask.end());
+      if (with_types) batch.token_type_ids.insert(batch.token_type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
+    }
+    Tensor out = impl_->model->classify(batch);
+    num_classes = out.size(1);
+    logits.insert(logits.end(), out.data(), out.data() + out.numel());
+  }
+
+  // Python indexing: -1 is the last class.
+  auto column = [&](int id) { return static_cast<int64_t>(id < 0 ? id + num_classes : id); };
+  const int64_t entail = column(impl_->entailment_id);
+  const int64_t contradiction = column(impl_->entailment_id == 0 ? -1 : 0);
+  const size_t n = labels.size();
+
+  std::vector<ZeroShotResult> results;
+  for (size_t s = 0; s < sequences.size(); ++s) {
+    const float* rows = logits.data() + s * n * num_classes;
+    std::vector<double> scores(n);
+    if (options.multi_label || n == 1) {
+      // Softmax of entailment vs contradiction, for each label on its own.
+      for (size_t i = 0; i < n; ++i) {
+        double c = rows[i * num_classes + contradiction], e = rows[i * num_classes + entail];
+        double m = std::max(c, e);
+        scores[i] = std::exp(e - m) / (std::exp(c - m) + std::exp(e - m));
+      }
+    } else {
+      // Softmax of the entailment logits across labels.
+      double m = -INFINITY, sum = 0;
+      for (size_t i = 0; i < n; ++i) m = std::max<double>(m, rows[i * num_classes + entail]);
+      for (size_t i = 0; i < n; ++i) sum += scores[i] = std::exp(rows[i * num_classes + entail] - m);
+      for (double& score : scores) score /= sum;
+    }
+    // numpy: reversed(argsort()) — ascending stable order, reversed, so ties keep the later label first.
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+    std::reverse(order.begin(), order.end());
+    ZeroShotResult result{sequences[s], {}, {}};
+    for (size_t i : order) {
+      result.labels.push_back(labels[i]);
+      result.scores.push_back(static_cast<float>(scores[i]));  // transformers computes in float32
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+ZeroShotResult ZeroShotClassificationPipeline::classify(const std::string& sequence, const std::vector<std::string>& labels,
+                                                        const ZeroShotOptions& options) const {
+  return classify(std::vector<std::string>{sequence}, labels, options).front();
+}
+
+json to_json(const ZeroShotResult& result) {
+  return json{{"sequence", result.sequence}, {"labels", result.labels}, {"scores", result.scores}};
+}
+
+json ZeroShotClassificationPipeline::operator()(const json& inputs, const json& kwargs) const {
+  std::vector<std::string> labels;
+  ZeroShotOptions options;
+  const json* given_labels = kwargs.contains("candidate_labels") ? &kwargs["candidate_labels"] : nullptr;
+  if (given_labels == nullptr || given_labels->is_null())
+    throw Error("zero-shot-classification: missing keyword argument 'candidate_labels'");
+  if (given_labels->is_string()) {
+    labels = parse_labels(given_labels->get<std::string>());
+  } else if (given_labels->is_array()) {
+    for (const auto& l : *given_labels) {
+      if (!l.is_string()) throw Error("zero-shot-classification: candidate_labels must be strings");
+      labels.push_back(l.get<std::string>());
+    }
+  } else {
+    throw Error("zero-shot-classification: candidate_labels must be a string or a list of strings");
+  }
+  if (kwargs.contains("hypothesis_template")) options.hypothesis_template = kwargs["hypothesis_template"].get<std::string>();
+  if (kwargs.contains("multi_label")) options.multi_label = kwargs["multi_label"].get<bool>();
+  if (kwargs.contains("multi_class")) options.multi_label = kwargs["multi_class"].get<bool>();  // deprecated name
+
+  if (inputs.is_string()) return to_json(classify(inputs.get<std::string>(), labels, options));
+  if (!inputs.is_array()) throw Error("zero-shot-classification: sequences must be a string or a list of strings");
+  std::vector<std::string> sequences;
+  for (const auto& s : inputs) {
+    if (!s.is_string()) throw Error("zero-shot-classification: sequences must be strings");
+    sequences.push_back(s.get<std::string>());
+  }
+  json out = json::array();
+  for (const auto& r : classify(sequences, labels, options)) out.push_back(to_json(r));
+  return out;
+}
+
+}  // namespace lmpipe
