@@ -1,0 +1,104 @@
+#pragma once
+// A string under normalization that remembers, for every byte of the normalized text, the
+// range of the original input it came from (HF tokenizers' NormalizedString), and the
+// list of pieces pre-tokenization cuts it into (PreTokenizedString).
+// Alignments here are absolute byte offsets into the whole input, so slices need no shift.
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tokenizers/model.h"
+
+namespace lmpipe::tok {
+
+using Span = std::pair<size_t, size_t>;
+// A normalized character and how it relates to the text it replaces: 0 replaces one
+// character, +1 is inserted, -n replaces one character and removes the n that follow.
+using Change = std::pair<char32_t, int>;
+
+// One piece of a pattern search: [start, end) and whether it is a match.
+struct PatternPiece {
+  size_t start, end;
+  bool is_match;
+};
+
+enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
+
+class NormalizedString {
+ public:
+  NormalizedString() = default;
+  // `text` is the input's bytes [shift, shift + text.size()).
+  NormalizedString(std::string_view text, size_t shift);
+
+  const std::string& get() const { return normalized_; }
+  bool empty() const { return normalized_.empty(); }
+  // Absolute start of this piece in the input.
+  size_t original_start() const { return original_start_; }
+  const std::vector<Span>& alignments() const { return alignments_; }
+
+  // Replaces normalized bytes [start, end) by `dest`, skipping the first `initial_offset`
+  // characters of the range (they are removed), as HF's transform_range.
+  void transform_range(size_t start, size_t end, const std::vector<Change>& dest, size_t initial_offset);
+  void transform(const std::vector<Change>& dest, size_t initial_offset) {
+    transform_range(0, normalized_.size(), dest, initial_offset);
+  }
+  // Keeps the characters for which keep(c) holds.
+  void filter(const std::function<bool(char32_t)>& keep);
+  void prepend(std::string_view s);
+  void append(std::string_view s);
+  // Replaces every match in `pieces` (a cover of the normalized text) by `content`.
+  void replace(const std::vector<PatternPiece>& pieces, std::string_view content);
+  void lowercase();
+  // Replaces every byte b by table[b], each new byte aligned as the byte it replaces.
+  void substitute_bytes(const std::string* table);
+  void strip(bool left, bool right);
+
+  // Absolute original byte range of normalized bytes [start, end).
+  Span to_original(size_t start, size_t end) const;
+  // The normalized bytes [start, end) as a piece of their own.
+  NormalizedString slice(size_t start, size_t end) const;
+  // Cuts along `pieces` (a cover of the normalized text) as HF's NormalizedString::split.
+  std::vector<NormalizedString> split(const std::vector<PatternPiece>& pieces, SplitBehavior behavior) const;
+
+ private:
+  std::string normalized_;
+  std::vector<Span> alignments_;  // one per normalized byte
+  size_t original_start_ = 0;
+};
+
+// Pattern searches over a string, each returning a cover of it as HF's Pattern::find_matches.
+std::vector<PatternPiece> find_char_matches(std::string_view s, const std::function<bool(char32_t)>& pred);
+std::vector<PatternPiece> find_literal_matches(std::string_view s, std::string_view literal);
+// Flips is_match (HF's Invert).
+void invert_matches(std::vector<PatternPiece>& pieces);
+
+struct Split {
+  NormalizedString normalized;
+  std::optional<std::vector<Token>> tokens;  // set once a piece is tokenized (added tokens)
+};
+
+// The input cut into pieces; each piece is normalized and pre-tokenized on its own.
+struct PreTokenizedString {
+  std::vector<Split> splits;
+  // Replaces every untokenized piece by the pieces fn returns; empty pieces are dropped.
+  template <typename Fn>
+  void split(Fn&& fn) {
+    std::vector<Split> out;
+    out.reserve(splits.size());
+    for (auto& s : splits) {
+      if (s.tokens) {
+        out.push_back(std::move(s));
+        continue;
+      }
+      for (auto& piece : fn(s.normalized))
+        if (!piece.empty()) out.push_back(Split{std::move(piece), std::nullopt});
+    }
+    splits = std::move(out);
+  }
+};
+
+}  // namespace lmpipe::tok
