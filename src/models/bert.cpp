@@ -1,11 +1,230 @@
-// Placeholder until the family is ported: fails loudly, never pretends to work.
+// Port of transformers/models/bert/modeling_bert.py and roberta/xlm_roberta's modeling files (v5),
+// inference only (dropout is identity).
+#include "models/bert.h"
+
+#include <cstring>
+
+#include "io/checkpoint.h"
 #include "models/families.h"
 #include "util/error.h"
 
 namespace lmpipe {
 
-std::unique_ptr<SequenceClassifier> load_bert_classifier(const std::filesystem::path& dir, const json&) {
-  throw Error(dir.string() + ": the bert family is not implemented yet");
+// BertConfig / RobertaConfig / XLMRobertaConfig
+BertConfig BertConfig::from_json(const json& config, const std::string& where) {
+  BertConfig c;
+  const std::string model_type = nn::config_or<std::string>(config, "model_type", "bert", where);
+  if (model_type == "bert") {
+    c.base_model_prefix = "bert";
+  } else if (model_type == "roberta" || model_type == "xlm-roberta" || model_type == "camembert") {
+    c.base_model_prefix = "roberta";
+    c.roberta_positions = true;
+  } else {
+    throw Error(where + ": model_type '" + model_type + "' is not BERT, RoBERTa, XLM-RoBERTa or CamemBERT");
+  }
+  c.vocab_size = nn::config_dim(config, "vocab_size", where);
+  c.hidden_size = nn::config_dim(config, "hidden_size", where);
+  c.num_hidden_layers = nn::config_dim(config, "num_hidden_layers", where);
+  c.num_attention_heads = nn::config_dim(config, "num_attention_heads", where);
+  c.intermediate_size = nn::config_dim(config, "intermediate_size", where);
+  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings", where);
+  c.type_vocab_size = nn::config_dim(config, "type_vocab_size", where);
+  c.hidden_act = nn::parse_activation(nn::config_or<std::string>(config, "hidden_act", "gelu", where), where, "hidden_act");
+  c.layer_norm_eps = static_cast<float>(nn::config_or<double>(config, "layer_norm_eps", 1e-12, where));
+  c.pad_token_id = nn::config_or<int32_t>(config, "pad_token_id", c.roberta_positions ? 1 : 0, where);
+  const std::string positions = nn::config_or<std::string>(config, "position_embedding_type", "absolute", where);
+  if (positions != "absolute")
+    throw Error(where + ": field 'position_embedding_type' = '" + positions + "' is not supported (only absolute)");
+  if (c.hidden_size % c.num_attention_heads != 0)
+    throw Error(where + ": hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
+                std::to_string(c.num_attention_heads));
+  if (c.roberta_positions && (c.pad_token_id < 0 || c.pad_token_id + 1 >= c.max_position_embeddings))
+    throw Error(where + ": pad_token_id " + std::to_string(c.pad_token_id) + " leaves no RoBERTa positions");
+  return c;
+}
+
+int64_t BertConfig::max_positions() const {
+  return roberta_positions ? max_position_embeddings - pad_token_id - 1 : max_position_embeddings;
+}
+
+// BertModel.__init__ (BertEmbeddings, BertEncoder, BertPooler)
+BertModel::BertModel(const BertConfig& config, const nn::Weights& bert) : config_(config) {
+  const int64_t d = config.hidden_size;
+  const nn::Weights embeddings = bert["embeddings"];
+  word_embeddings_ = nn::Embedding::load(embeddings["word_embeddings"], config.vocab_size, d);
+  position_embeddings_ = nn::Embedding::load(embeddings["position_embeddings"], config.max_position_embeddings, d);
+  token_type_embeddings_ = nn::Embedding::load(embeddings["token_type_embeddings"], config.type_vocab_size, d);
+  embeddings_norm_ = nn::LayerNorm::load(embeddings["LayerNorm"], d, config.layer_norm_eps);
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    const nn::Weights w = bert["encoder.layer." + std::to_string(i)];
+    BertLayer l;
+    l.qkv = nn::load_fused_linear({w["attention.self.query"], w["attention.self.key"], w["attention.self.value"]}, d, d);
+    l.attention_output = nn::load_linear(w["attention.output.dense"], d, d);
+    l.attention_norm = nn::LayerNorm::load(w["attention.output.LayerNorm"], d, config.layer_norm_eps);
+    l.intermediate = nn::load_linear(w["intermediate.dense"], config.intermediate_size, d);
+    l.output = nn::load_linear(w["output.dense"], d, config.intermediate_size);
+    l.output_norm = nn::LayerNorm::load(w["output.LayerNorm"], d, config.layer_norm_eps);
+    layers_.push_back(std::move(l));
+  }
+  if (bert["pooler.dense"].has("weight")) pooler_ = nn::load_linear(bert["pooler.dense"], d, d);
+}
+
+std::unique_ptr<BertModel> BertModel::load(const std::filesystem::path& dir) {
+  const std::string where = (dir / "config.json").string();
+  const BertConfig config = BertConfig::from_json(read_json_file(dir / "config.json"), where);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  // Head checkpoints nest the base model under its prefix; BertModel checkpoints do not.
+  const nn::Weights root(checkpoint, "");
+  const nn::Weights base = root[config.base_model_prefix];
+  const bool nested = base["embeddings.word_embeddings"].has("weight");
+  return std::make_unique<BertModel>(config, nested ? base : root);
+}
+
+// BertEmbeddings.forward / RobertaEmbeddings.forward
+void BertModel::embed(const Batch& batch, BertScratch& s, float* out) const {
+  const int64_t B = batch.batch, T = batch.seq_len, n = B * T;
+  s.positions.resize(static_cast<size_t>(n));
+  for (int64_t b = 0; b < B; ++b) {
+    int32_t seen = 0;  // RoBERTa: create_position_ids_from_input_ids
+    for (int64_t t = 0; t < T; ++t) {
+      int32_t& pos = s.positions[b * T + t];
+      if (!config_.roberta_positions) {
+        pos = static_cast<int32_t>(t);
+      } else {
+        const bool pad = batch.input_ids[b * T + t] == config_.pad_token_id;
+        pos = pad ? config_.pad_token_id : config_.pad_token_id + ++seen;
+      }
+    }
+  }
+  if (T > config_.max_positions())
+    throw Error(config_.base_model_prefix + ": " + std::to_string(T) + " tokens exceed the " +
+                std::to_string(config_.max_positions()) + " positions of max_position_embeddings (config.json)");
+  const std::vector<int32_t>* token_types = &batch.token_type_ids;
+  if (token_types->empty()) {
+    s.token_types.assign(static_cast<size_t>(n), 0);
+    token_types = &s.token_types;
+  }
+  word_embeddings_.lookup(batch.input_ids.data(), n, out, 1.0f, "input_ids");
+  token_type_embeddings_.add_lookup(token_types->data(), n, out, "token_type_ids");
+  position_embeddings_.add_lookup(s.positions.data(), n, out, "position ids");
+  embeddings_norm_(out, n);
+}
+
+// BertEmbeddings + BertEncoder (BertLayer: self-attention, residual LayerNorm, feed-forward)
+Tensor BertModel::encode(const Batch& batch, BertScratch& s) const {
+  nn::check_batch(batch, config_.base_model_prefix);
+  const int64_t B = batch.batch, T = batch.seq_len, d = config_.hidden_size, rows = B * T;
+  const int64_t H = config_.num_attention_heads, ffn_dim = config_.intermediate_size;
+  Tensor hidden = Tensor::empty({B, T, d});
+  float* h = hidden.data();
+  embed(batch, s, h);
+  nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
+
+  for (const BertLayer& layer : layers_) {
+    // BertSelfAttention: fused q/k/v, padding keys masked.
+    float* qkv = nn::scratch(s.qkv, rows * 3 * d);
+    float* ctx = nn::scratch(s.ctx, rows * d);
+    float* tmp = nn::scratch(s.tmp, rows * d);
+    float* ffn = nn::scratch(s.ffn, rows * ffn_dim);
+    layer.qkv.forward(h, rows, qkv);
+    nn::BatchedAttention a;
+    a.q = qkv, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
+    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
+    a.out = ctx, a.out_stride = d, a.out_batch = T * d;
+    a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
+    a.key_bias = s.key_bias.data();
+    nn::batched_attention(a);
+    // BertSelfOutput: LayerNorm(dense(ctx) + input)
+    layer.attention_output.forward(ctx, rows, tmp);
+    kernels::add_inplace(h, tmp, rows * d);
+    layer.attention_norm(h, rows);
+    // BertIntermediate + BertOutput: LayerNorm(dense(act(dense(h))) + h)
+    layer.intermediate.forward(h, rows, ffn);
+    nn::apply_activation(config_.hidden_act, ffn, rows * ffn_dim);
+    layer.output.forward(ffn, rows, tmp);
+    kernels::add_inplace(h, tmp, rows * d);
+    layer.output_norm(h, rows);
+  }
+  return hidden;
+}
+
+namespace {
+// hidden[:, 0] -> (batch, hidden)
+std::vector<float> first_tokens(const Tensor& hidden) {
+  const int64_t B = hidden.size(0), T = hidden.size(1), d = hidden.size(2);
+  std::vector<float> first(static_cast<size_t>(B * d));
+  for (int64_t b = 0; b < B; ++b) std::memcpy(first.data() + b * d, hidden.data() + b * T * d, sizeof(float) * d);
+  return first;
+}
+}  // namespace
+
+// BertPooler.forward
+Tensor BertModel::pool(const Tensor& last_hidden_state) const {
+  if (!has_pooler()) throw Error(config_.base_model_prefix + ": the checkpoint has no pooler.dense weights");
+  const int64_t B = last_hidden_state.size(0), d = config_.hidden_size;
+  const std::vector<float> first = first_tokens(last_hidden_state);
+  Tensor pooled = Tensor::empty({B, d});
+  pooler_.forward(first.data(), B, pooled.data());
+  kernels::tanh_inplace(pooled.data(), B * d);
+  return pooled;
+}
+
+// BertModel.forward
+BertModel::Output BertModel::forward(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  Output out;
+  out.last_hidden_state = encode(batch, scratch_);
+  if (has_pooler()) out.pooler_output = pool(out.last_hidden_state);
+  return out;
+}
+
+// BertForSequenceClassification.__init__ / RobertaForSequenceClassification.__init__
+BertForSequenceClassification::BertForSequenceClassification(const BertConfig& config, const nn::Weights& root,
+                                                             LabelMaps labels)
+    : labels_(std::move(labels)), model_(config, root[config.base_model_prefix]) {
+  const int64_t d = config.hidden_size, num_labels = static_cast<int64_t>(labels_.id2label.size());
+  if (config.roberta_positions) {  // RobertaClassificationHead
+    dense_ = nn::load_linear(root["classifier.dense"], d, d);
+    out_proj_ = nn::load_linear(root["classifier.out_proj"], num_labels, d);
+  } else {
+    if (!model_.has_pooler())
+      throw Error(root[config.base_model_prefix].key("pooler.dense.weight") + ": missing from the checkpoint");
+    out_proj_ = nn::load_linear(root["classifier"], num_labels, d);
+  }
+}
+
+std::unique_ptr<BertForSequenceClassification> BertForSequenceClassification::load(const std::filesystem::path& dir,
+                                                                                  const json& config) {
+  const std::string where = (dir / "config.json").string();
+  const BertConfig bert = BertConfig::from_json(config, where);
+  LabelMaps labels = nn::parse_label_maps(config, where);
+  // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<BertForSequenceClassification>(
+      new BertForSequenceClassification(bert, nn::Weights(checkpoint, ""), std::move(labels)));
+}
+
+// BertForSequenceClassification.forward / RobertaForSequenceClassification.forward
+Tensor BertForSequenceClassification::classify(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const Tensor hidden = model_.encode(batch, scratch_);
+  const int64_t B = batch.batch, d = model_.config().hidden_size;
+  Tensor logits = Tensor::empty({B, out_proj_.out_features()});
+  if (model_.config().roberta_positions) {  // RobertaClassificationHead on <s>
+    const std::vector<float> first = first_tokens(hidden);
+    std::vector<float> x(static_cast<size_t>(B * d));
+    dense_.forward(first.data(), B, x.data());
+    kernels::tanh_inplace(x.data(), B * d);
+    out_proj_.forward(x.data(), B, logits.data());
+  } else {  // pooler -> classifier
+    const Tensor pooled = model_.pool(hidden);
+    out_proj_.forward(pooled.data(), B, logits.data());
+  }
+  return logits;
+}
+
+std::unique_ptr<SequenceClassifier> load_bert_classifier(const std::filesystem::path& dir, const json& config) {
+  return BertForSequenceClassification::load(dir, config);
 }
 
 }  // namespace lmpipe

@@ -1,11 +1,151 @@
-// Placeholder until the family is ported: fails loudly, never pretends to work.
+// Port of transformers/models/distilbert/modeling_distilbert.py (v5), inference only (dropout is identity).
+#include "models/distilbert.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "io/checkpoint.h"
 #include "models/families.h"
 #include "util/error.h"
 
 namespace lmpipe {
 
-std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const json&) {
-  throw Error(dir.string() + ": the distilbert family is not implemented yet");
+namespace {
+// DistilBERT's LayerNorms all use eps=1e-12.
+constexpr float kLayerNormEps = 1e-12f;
+
+// create_sinusoidal_embeddings: sin on even columns, cos on odd, computed in double like numpy.
+Tensor sinusoidal_embeddings(int64_t positions, int64_t dim) {
+  Tensor out = Tensor::empty({positions, dim});
+  for (int64_t pos = 0; pos < positions; ++pos)
+    for (int64_t j = 0; j < dim; ++j) {
+      const double angle = static_cast<double>(pos) / std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / dim);
+      out.data()[pos * dim + j] = static_cast<float>(j % 2 == 0 ? std::sin(angle) : std::cos(angle));
+    }
+  return out;
+}
+}  // namespace
+
+// DistilBertConfig
+DistilBertConfig DistilBertConfig::from_json(const json& config, const std::string& where) {
+  DistilBertConfig c;
+  c.vocab_size = nn::config_dim(config, "vocab_size", where);
+  c.dim = nn::config_dim(config, "dim", where);
+  c.n_layers = nn::config_dim(config, "n_layers", where);
+  c.n_heads = nn::config_dim(config, "n_heads", where);
+  c.hidden_dim = nn::config_dim(config, "hidden_dim", where);
+  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings", where);
+  c.activation = nn::parse_activation(nn::config_or<std::string>(config, "activation", "gelu", where), where, "activation");
+  c.sinusoidal_pos_embds = nn::config_or<bool>(config, "sinusoidal_pos_embds", false, where);
+  if (c.dim % c.n_heads != 0)
+    throw Error(where + ": dim " + std::to_string(c.dim) + " is not divisible by n_heads " + std::to_string(c.n_heads));
+  return c;
+}
+
+// DistilBertModel.__init__ (Embeddings, Transformer)
+DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weights& distilbert) : config_(config) {
+  const int64_t d = config.dim;
+  const nn::Weights embeddings = distilbert["embeddings"];
+  word_embeddings_ = nn::Embedding::load(embeddings["word_embeddings"], config.vocab_size, d);
+  // Sinusoidal tables are usually saved too; the formula covers checkpoints that left them out.
+  if (config.sinusoidal_pos_embds && !embeddings["position_embeddings"].has("weight"))
+    position_embeddings_ = nn::Embedding{sinusoidal_embeddings(config.max_position_embeddings, d)};
+  else
+    position_embeddings_ = nn::Embedding::load(embeddings["position_embeddings"], config.max_position_embeddings, d);
+  embeddings_norm_ = nn::LayerNorm::load(embeddings["LayerNorm"], d, kLayerNormEps);
+  for (int64_t i = 0; i < config.n_layers; ++i) {
+    const nn::Weights w = distilbert["transformer.layer." + std::to_string(i)];
+    DistilBertBlock l;
+    l.qkv = nn::load_fused_linear({w["attention.q_lin"], w["attention.k_lin"], w["attention.v_lin"]}, d, d);
+    l.out_lin = nn::load_linear(w["attention.out_lin"], d, d);
+    l.sa_layer_norm = nn::LayerNorm::load(w["sa_layer_norm"], d, kLayerNormEps);
+    l.lin1 = nn::load_linear(w["ffn.lin1"], config.hidden_dim, d);
+    l.lin2 = nn::load_linear(w["ffn.lin2"], d, config.hidden_dim);
+    l.output_layer_norm = nn::LayerNorm::load(w["output_layer_norm"], d, kLayerNormEps);
+    layers_.push_back(std::move(l));
+  }
+}
+
+// Embeddings.forward + Transformer.forward
+Tensor DistilBertModel::encode(const Batch& batch, DistilBertScratch& s) const {
+  nn::check_batch(batch, "distilbert");
+  const int64_t B = batch.batch, T = batch.seq_len, d = config_.dim, rows = B * T;
+  const int64_t H = config_.n_heads, ffn_dim = config_.hidden_dim;
+  if (T > config_.max_position_embeddings)
+    throw Error("distilbert: " + std::to_string(T) + " tokens exceed max_position_embeddings " +
+                std::to_string(config_.max_position_embeddings) + " (config.json)");
+  Tensor hidden = Tensor::empty({B, T, d});
+  float* h = hidden.data();
+  s.positions.resize(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) s.positions[i] = static_cast<int32_t>(i % T);
+  word_embeddings_.lookup(batch.input_ids.data(), rows, h, 1.0f, "distilbert: input_ids");
+  position_embeddings_.add_lookup(s.positions.data(), rows, h, "distilbert: position ids");
+  embeddings_norm_(h, rows);
+  nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
+
+  for (const DistilBertBlock& layer : layers_) {
+    // MultiHeadSelfAttention: fused q/k/v, padding keys masked.
+    float* qkv = nn::scratch(s.qkv, rows * 3 * d);
+    float* ctx = nn::scratch(s.ctx, rows * d);
+    float* tmp = nn::scratch(s.tmp, rows * d);
+    float* ffn = nn::scratch(s.ffn, rows * ffn_dim);
+    layer.qkv.forward(h, rows, qkv);
+    nn::BatchedAttention a;
+    a.q = qkv, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
+    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
+    a.out = ctx, a.out_stride = d, a.out_batch = T * d;
+    a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
+    a.key_bias = s.key_bias.data();
+    nn::batched_attention(a);
+    layer.out_lin.forward(ctx, rows, tmp);
+    kernels::add_inplace(h, tmp, rows * d);
+    layer.sa_layer_norm(h, rows);
+    // FFN: lin2(act(lin1(x))), then output_layer_norm(ffn + x)
+    layer.lin1.forward(h, rows, ffn);
+    nn::apply_activation(config_.activation, ffn, rows * ffn_dim);
+    layer.lin2.forward(ffn, rows, tmp);
+    kernels::add_inplace(h, tmp, rows * d);
+    layer.output_layer_norm(h, rows);
+  }
+  return hidden;
+}
+
+// DistilBertForSequenceClassification.__init__
+DistilBertForSequenceClassification::DistilBertForSequenceClassification(const DistilBertConfig& config,
+                                                                         const nn::Weights& root, LabelMaps labels)
+    : labels_(std::move(labels)), model_(config, root["distilbert"]) {
+  const int64_t d = config.dim, num_labels = static_cast<int64_t>(labels_.id2label.size());
+  pre_classifier_ = nn::load_linear(root["pre_classifier"], d, d);
+  classifier_ = nn::load_linear(root["classifier"], num_labels, d);
+}
+
+std::unique_ptr<DistilBertForSequenceClassification> DistilBertForSequenceClassification::load(
+    const std::filesystem::path& dir, const json& config) {
+  const std::string where = (dir / "config.json").string();
+  const DistilBertConfig distilbert = DistilBertConfig::from_json(config, where);
+  LabelMaps labels = nn::parse_label_maps(config, where);
+  // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<DistilBertForSequenceClassification>(
+      new DistilBertForSequenceClassification(distilbert, nn::Weights(checkpoint, ""), std::move(labels)));
+}
+
+// DistilBertForSequenceClassification.forward
+Tensor DistilBertForSequenceClassification::classify(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const Tensor hidden = model_.encode(batch, scratch_);
+  const int64_t B = batch.batch, T = batch.seq_len, d = model_.config().dim;
+  std::vector<float> first(static_cast<size_t>(B * d)), pooled(static_cast<size_t>(B * d));
+  for (int64_t b = 0; b < B; ++b) std::memcpy(first.data() + b * d, hidden.data() + b * T * d, sizeof(float) * d);
+  pre_classifier_.forward(first.data(), B, pooled.data());
+  kernels::relu(pooled.data(), B * d);
+  Tensor logits = Tensor::empty({B, classifier_.out_features()});
+  classifier_.forward(pooled.data(), B, logits.data());
+  return logits;
+}
+
+std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const json& config) {
+  return DistilBertForSequenceClassification::load(dir, config);
 }
 
 }  // namespace lmpipe

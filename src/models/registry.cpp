@@ -17,6 +17,7 @@ const std::map<std::string, Loader>& classifier_architectures() {
       {"BertForSequenceClassification", load_bert_classifier},
       {"RobertaForSequenceClassification", load_bert_classifier},
       {"XLMRobertaForSequenceClassification", load_bert_classifier},
+      {"CamembertForSequenceClassification", load_bert_classifier},
       {"DistilBertForSequenceClassification", load_distilbert_classifier},
       {"DebertaV2ForSequenceClassification", load_deberta_v2_classifier},
   };
@@ -29,6 +30,7 @@ const std::map<std::string, std::string>& classifier_by_model_type() {
       {"bert", "BertForSequenceClassification"},
       {"roberta", "RobertaForSequenceClassification"},
       {"xlm-roberta", "XLMRobertaForSequenceClassification"},
+      {"camembert", "CamembertForSequenceClassification"},
       {"distilbert", "DistilBertForSequenceClassification"},
       {"deberta-v2", "DebertaV2ForSequenceClassification"},
   };

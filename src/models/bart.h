@@ -1,0 +1,122 @@
+#pragma once
+// BART (transformers/models/bart/modeling_bart.py): encoder, decoder with a key/value cache, and
+// BartForSequenceClassification. The encoder and decoder are separate so that generation
+// (BartForConditionalGeneration) can reuse them step by step.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "models/layers.h"
+#include "models/model.h"
+
+namespace lmpipe {
+
+// BartConfig: the fields the forward pass uses.
+struct BartConfig {
+  int64_t vocab_size = 0, d_model = 0, max_position_embeddings = 0;
+  int64_t encoder_layers = 0, encoder_attention_heads = 0, encoder_ffn_dim = 0;
+  int64_t decoder_layers = 0, decoder_attention_heads = 0, decoder_ffn_dim = 0;
+  nn::Activation activation = nn::Activation::Gelu;
+  bool scale_embedding = false;
+  int32_t pad_token_id = 1, eos_token_id = 2, decoder_start_token_id = 2;
+  // `where` names config.json in errors.
+  static BartConfig from_json(const json& config, const std::string& where);
+};
+
+// Buffers reused by every forward call (one per concurrent caller).
+struct BartScratch {
+  std::vector<float> qkv, q, ctx, tmp, ffn, key_bias;
+};
+
+// BartEncoderLayer / BartDecoderLayer weights.
+struct BartEncoderLayer {
+  kernels::PackedLinear qkv, out_proj;  // self_attn.{q,k,v}_proj fused, self_attn.out_proj
+  nn::LayerNorm self_attn_layer_norm, final_layer_norm;
+  kernels::PackedLinear fc1, fc2;
+};
+struct BartDecoderLayer {
+  kernels::PackedLinear self_qkv, self_out;    // self_attn.{q,k,v}_proj fused, self_attn.out_proj
+  nn::LayerNorm self_attn_layer_norm;
+  kernels::PackedLinear cross_q, cross_kv, cross_out;  // encoder_attn.q_proj, {k,v}_proj fused, out_proj
+  nn::LayerNorm encoder_attn_layer_norm, final_layer_norm;
+  kernels::PackedLinear fc1, fc2;
+};
+
+// What the decoder keeps between calls (HF EncoderDecoderCache): per layer, the self-attention
+// keys/values of the tokens seen so far and the cross-attention keys/values of the encoder output.
+struct BartDecoderCache {
+  int64_t batch = 0, length = 0, capacity = 0;  // decoder tokens cached per row, room per row
+  int64_t encoder_len = 0;
+  std::vector<float> encoder_key_bias;  // (batch, encoder_len): 0 or -inf
+  struct Layer {
+    std::vector<float> self_k, self_v;  // (batch, capacity, d_model)
+    std::vector<float> cross_kv;        // (batch, encoder_len, 2·d_model): keys then values
+  };
+  std::vector<Layer> layers;
+};
+
+// BartModel: shared token embeddings, BartEncoder, BartDecoder.
+class BartModel {
+ public:
+  // `model` is the checkpoint seen at the BartModel prefix (usually "model").
+  BartModel(const BartConfig& config, const nn::Weights& model);
+  const BartConfig& config() const { return config_; }
+
+  // BartEncoder: hidden (batch, seq_len, d_model) of batch.input_ids under batch.attention_mask.
+  Tensor encode(const Batch& batch, BartScratch& scratch) const;
+  // A cache holding the cross-attention keys/values of `encoder_hidden` (batch, Tenc, d_model);
+  // attention_mask (batch·Tenc, empty = all ones) masks the encoder's padding.
+  BartDecoderCache start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
+                                 BartScratch& scratch) const;
+  // BartDecoder on `ids` (batch, Tnew), continuing after the cache's tokens (causal self-attention,
+  // cross-attention on the encoder). Returns the last hidden state (batch, Tnew, d_model).
+  Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
+
+ private:
+  void embed(const nn::LayerNorm& layernorm_embedding, const Tensor& positions, const int32_t* ids, int64_t batch,
+             int64_t T, int64_t past, float* out) const;
+
+  BartConfig config_;
+  nn::Embedding shared_;                       // shared / encoder.embed_tokens / decoder.embed_tokens (tied)
+  Tensor encoder_positions_, decoder_positions_;  // BartLearnedPositionalEmbedding (max_pos + 2, d)
+  nn::LayerNorm encoder_layernorm_embedding_, decoder_layernorm_embedding_;
+  std::vector<BartEncoderLayer> encoder_layers_;
+  std::vector<BartDecoderLayer> decoder_layers_;
+};
+
+// transformers.models.bart.modeling_bart.shift_tokens_right: decoder inputs (batch, T) for a
+// teacher-forced pass over input_ids.
+std::vector<int32_t> shift_tokens_right(const std::vector<int32_t>& input_ids, int64_t batch, int64_t T,
+                                        int32_t pad_token_id, int32_t decoder_start_token_id);
+
+// BartForSequenceClassification: BartModel + BartClassificationHead on the last <eos> of each row.
+class BartForSequenceClassification : public SequenceClassifier {
+ public:
+  struct Output {
+    Tensor logits;                     // (batch, num_labels)
+    Tensor encoder_last_hidden_state;  // (batch, seq_len, d_model)
+    Tensor decoder_last_hidden_state;  // (batch, seq_len, d_model)
+  };
+  static std::unique_ptr<BartForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+
+  Output forward(const Batch& batch) const;
+  const BartModel& model() const { return model_; }
+  Tensor classify(const Batch& batch) const override { return forward(batch).logits; }
+  const LabelMaps& labels() const override { return labels_; }
+  int64_t max_positions() const override { return model_.config().max_position_embeddings; }
+
+ private:
+  BartForSequenceClassification(const BartConfig& config, const nn::Weights& root, LabelMaps labels);
+
+  LabelMaps labels_;
+  BartModel model_;
+  kernels::PackedLinear dense_, out_proj_;  // BartClassificationHead
+  mutable std::mutex mutex_;                // guards scratch_
+  mutable BartScratch scratch_;
+};
+
+}  // namespace lmpipe

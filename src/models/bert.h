@@ -1,0 +1,103 @@
+#pragma once
+// BERT, RoBERTa, XLM-RoBERTa and CamemBERT (transformers/models/{bert,roberta,xlm_roberta,camembert}/modeling_*.py):
+// one encoder, the variants differ in config (position ids, pooler, classification head).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "models/layers.h"
+#include "models/model.h"
+
+namespace lmpipe {
+
+// BertConfig / RobertaConfig / XLMRobertaConfig: the fields the forward pass uses.
+struct BertConfig {
+  int64_t vocab_size = 0, hidden_size = 0, num_hidden_layers = 0, num_attention_heads = 0, intermediate_size = 0;
+  int64_t max_position_embeddings = 0, type_vocab_size = 0;
+  nn::Activation hidden_act = nn::Activation::Gelu;
+  float layer_norm_eps = 1e-12f;
+  int32_t pad_token_id = 0;
+  // RobertaEmbeddings: position ids start after padding_idx and count only non-padding tokens.
+  bool roberta_positions = false;
+  // The base model's key prefix in *For* checkpoints ("bert" or "roberta").
+  std::string base_model_prefix;
+  // `where` names config.json in errors.
+  static BertConfig from_json(const json& config, const std::string& where);
+  // Longest input the position embeddings allow.
+  int64_t max_positions() const;
+};
+
+// Buffers reused by every forward call (one per concurrent caller).
+struct BertScratch {
+  std::vector<float> qkv, ctx, tmp, ffn, key_bias;
+  std::vector<int32_t> positions, token_types;
+};
+
+// BertLayer: BertAttention (BertSelfAttention + BertSelfOutput), BertIntermediate, BertOutput.
+struct BertLayer {
+  kernels::PackedLinear qkv;                 // attention.self.{query,key,value} fused
+  kernels::PackedLinear attention_output;    // attention.output.dense
+  nn::LayerNorm attention_norm;              // attention.output.LayerNorm
+  kernels::PackedLinear intermediate;        // intermediate.dense
+  kernels::PackedLinear output;              // output.dense
+  nn::LayerNorm output_norm;                 // output.LayerNorm
+};
+
+// BertModel / RobertaModel: embeddings, encoder, optional pooler.
+class BertModel {
+ public:
+  struct Output {
+    Tensor last_hidden_state;  // (batch, seq_len, hidden)
+    Tensor pooler_output;      // (batch, hidden); undefined when the checkpoint has no pooler
+  };
+  // A model directory holding a BertModel, or any Bert*/Roberta* checkpoint (the heads are ignored).
+  static std::unique_ptr<BertModel> load(const std::filesystem::path& dir);
+  // `bert` is the checkpoint seen at the base model's prefix; the pooler is loaded when present.
+  BertModel(const BertConfig& config, const nn::Weights& bert);
+  const BertConfig& config() const { return config_; }
+  bool has_pooler() const { return pooler_.out_features() > 0; }
+
+  Output forward(const Batch& batch) const;
+  // BertEmbeddings + BertEncoder: last hidden state (batch, seq_len, hidden).
+  Tensor encode(const Batch& batch, BertScratch& scratch) const;
+  // BertPooler: tanh(dense(hidden[:, 0])) -> (batch, hidden).
+  Tensor pool(const Tensor& last_hidden_state) const;
+
+ private:
+  void embed(const Batch& batch, BertScratch& scratch, float* out) const;
+
+  BertConfig config_;
+  nn::Embedding word_embeddings_, position_embeddings_, token_type_embeddings_;
+  nn::LayerNorm embeddings_norm_;
+  std::vector<BertLayer> layers_;
+  kernels::PackedLinear pooler_;
+  mutable std::mutex mutex_;  // guards scratch_ for forward()
+  mutable BertScratch scratch_;
+};
+
+// BertForSequenceClassification (pooler -> classifier) and Roberta/XLMRobertaForSequenceClassification
+// (RobertaClassificationHead on <s>: dense -> tanh -> out_proj).
+class BertForSequenceClassification : public SequenceClassifier {
+ public:
+  static std::unique_ptr<BertForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+
+  Tensor classify(const Batch& batch) const override;
+  const LabelMaps& labels() const override { return labels_; }
+  int64_t max_positions() const override { return model_.config().max_positions(); }
+
+ private:
+  BertForSequenceClassification(const BertConfig& config, const nn::Weights& root, LabelMaps labels);
+
+  LabelMaps labels_;
+  BertModel model_;
+  kernels::PackedLinear dense_;     // classifier.dense (RoBERTa head only)
+  kernels::PackedLinear out_proj_;  // classifier (BERT) or classifier.out_proj (RoBERTa)
+  mutable std::mutex mutex_;        // guards scratch_
+  mutable BertScratch scratch_;
+};
+
+}  // namespace lmpipe

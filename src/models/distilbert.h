@@ -1,0 +1,75 @@
+#pragma once
+// DistilBERT (transformers/models/distilbert/modeling_distilbert.py): no token types, learned or
+// sinusoidal positions, post-LN transformer blocks.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "models/layers.h"
+#include "models/model.h"
+
+namespace lmpipe {
+
+// DistilBertConfig: the fields the forward pass uses.
+struct DistilBertConfig {
+  int64_t vocab_size = 0, dim = 0, n_layers = 0, n_heads = 0, hidden_dim = 0, max_position_embeddings = 0;
+  nn::Activation activation = nn::Activation::Gelu;
+  bool sinusoidal_pos_embds = false;
+  // `where` names config.json in errors.
+  static DistilBertConfig from_json(const json& config, const std::string& where);
+};
+
+// Buffers reused by every forward call (one per concurrent caller).
+struct DistilBertScratch {
+  std::vector<float> qkv, ctx, tmp, ffn, key_bias;
+  std::vector<int32_t> positions;
+};
+
+// TransformerBlock: MultiHeadSelfAttention, sa_layer_norm, FFN, output_layer_norm.
+struct DistilBertBlock {
+  kernels::PackedLinear qkv, out_lin;  // attention.{q,k,v}_lin fused, attention.out_lin
+  nn::LayerNorm sa_layer_norm;
+  kernels::PackedLinear lin1, lin2;    // ffn.lin1, ffn.lin2
+  nn::LayerNorm output_layer_norm;
+};
+
+// DistilBertModel: Embeddings + Transformer.
+class DistilBertModel {
+ public:
+  // `distilbert` is the checkpoint seen at the base model's prefix.
+  DistilBertModel(const DistilBertConfig& config, const nn::Weights& distilbert);
+  const DistilBertConfig& config() const { return config_; }
+  // Last hidden state (batch, seq_len, dim).
+  Tensor encode(const Batch& batch, DistilBertScratch& scratch) const;
+
+ private:
+  DistilBertConfig config_;
+  nn::Embedding word_embeddings_, position_embeddings_;
+  nn::LayerNorm embeddings_norm_;
+  std::vector<DistilBertBlock> layers_;
+};
+
+// DistilBertForSequenceClassification: first token -> pre_classifier -> ReLU -> classifier.
+class DistilBertForSequenceClassification : public SequenceClassifier {
+ public:
+  static std::unique_ptr<DistilBertForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+
+  Tensor classify(const Batch& batch) const override;
+  const LabelMaps& labels() const override { return labels_; }
+  int64_t max_positions() const override { return model_.config().max_position_embeddings; }
+
+ private:
+  DistilBertForSequenceClassification(const DistilBertConfig& config, const nn::Weights& root, LabelMaps labels);
+
+  LabelMaps labels_;
+  DistilBertModel model_;
+  kernels::PackedLinear pre_classifier_, classifier_;
+  mutable std::mutex mutex_;  // guards scratch_
+  mutable DistilBertScratch scratch_;
+};
+
+}  // namespace lmpipe

@@ -1,0 +1,174 @@
+#include "models/layers.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "util/error.h"
+
+namespace lmpipe::nn {
+
+kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features) {
+  const Tensor W = module.view("weight", {out_features, in_features});
+  const Tensor b = module.view("bias", {out_features});
+  return kernels::PackedLinear(W.data(), b.data(), out_features, in_features);
+}
+
+kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features) {
+  const int64_t parts = static_cast<int64_t>(modules.size());
+  // Transient concatenation; PackedLinear keeps its own packed copy.
+  std::vector<float> W(static_cast<size_t>(parts * out_features * in_features));
+  std::vector<float> b(static_cast<size_t>(parts * out_features));
+  for (int64_t p = 0; p < parts; ++p) {
+    const Tensor Wp = modules[p].view("weight", {out_features, in_features});
+    const Tensor bp = modules[p].view("bias", {out_features});
+    std::memcpy(W.data() + p * out_features * in_features, Wp.data(), sizeof(float) * out_features * in_features);
+    std::memcpy(b.data() + p * out_features, bp.data(), sizeof(float) * out_features);
+  }
+  return kernels::PackedLinear(W.data(), b.data(), parts * out_features, in_features);
+}
+
+LayerNorm LayerNorm::load(const Weights& module, int64_t dim, float eps) {
+  return LayerNorm{module.copy("weight", {dim}), module.copy("bias", {dim}), eps};
+}
+
+void LayerNorm::operator()(float* x, int64_t rows) const {
+  kernels::layer_norm(x, weight.data(), bias.data(), x, rows, weight.numel(), eps);
+}
+
+Embedding Embedding::load(const Weights& module, int64_t num, int64_t dim) {
+  return Embedding{module.copy("weight", {num, dim})};
+}
+
+namespace {
+const float* embedding_row(const Embedding& e, int32_t id, const char* what) {
+  if (id < 0 || id >= e.num())
+    throw Error(std::string(what) + ": id " + std::to_string(id) + " is out of range [0, " + std::to_string(e.num()) + ")");
+  return e.weight.data() + static_cast<int64_t>(id) * e.dim();
+}
+}  // namespace
+
+void Embedding::lookup(const int32_t* ids, int64_t n, float* out, float scale, const char* what) const {
+  const int64_t d = dim();
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = embedding_row(*this, ids[i], what);
+    float* o = out + i * d;
+    if (scale == 1.0f) {
+      std::memcpy(o, row, sizeof(float) * d);
+    } else {
+      for (int64_t c = 0; c < d; ++c) o[c] = row[c] * scale;
+    }
+  }
+}
+
+void Embedding::add_lookup(const int32_t* ids, int64_t n, float* out, const char* what) const {
+  const int64_t d = dim();
+  for (int64_t i = 0; i < n; ++i) kernels::add_inplace(out + i * d, embedding_row(*this, ids[i], what), d);
+}
+
+Activation parse_activation(const std::string& name, const std::string& where, const std::string& field) {
+  if (name == "gelu") return Activation::Gelu;
+  // gelu_fast is the same tanh formula written differently.
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
+  if (name == "relu") return Activation::Relu;
+  throw Error(where + ": field '" + field + "' = '" + name + "' is not supported (supported: gelu, gelu_new, " +
+              "gelu_pytorch_tanh, gelu_fast, relu)");
+}
+
+void apply_activation(Activation act, float* x, int64_t n) {
+  switch (act) {
+    case Activation::Gelu: kernels::gelu(x, n); break;
+    case Activation::GeluTanh: kernels::gelu_tanh(x, n); break;
+    case Activation::Relu: kernels::relu(x, n); break;
+  }
+}
+
+int64_t config_dim(const json& config, const std::string& key, const std::string& where) {
+  const int64_t value = json_get<int64_t>(config, key, where);
+  if (value <= 0) throw Error(where + ": field '" + key + "' must be positive, got " + std::to_string(value));
+  return value;
+}
+
+LabelMaps parse_label_maps(const json& config, const std::string& where) {
+  LabelMaps maps;
+  if (auto it = config.find("id2label"); it != config.end() && !it->is_null()) {
+    if (!it->is_object()) throw Error(where + ": field 'id2label' must be an object");
+    for (const auto& [key, value] : it->items()) {
+      if (!value.is_string()) throw Error(where + ": id2label['" + key + "'] must be a string");
+      int id = 0;
+      try {
+        size_t used = 0;
+        id = std::stoi(key, &used);
+        if (used != key.size()) throw std::invalid_argument(key);
+      } catch (const std::exception&) {
+        throw Error(where + ": id2label key '" + key + "' is not an integer");
+      }
+      maps.id2label[id] = value.get<std::string>();
+    }
+  } else {
+    const int n = json_get_or<int>(config, "num_labels", 2);
+    for (int i = 0; i < n; ++i) maps.id2label[i] = "LABEL_" + std::to_string(i);
+  }
+  if (auto it = config.find("label2id"); it != config.end() && it->is_object()) {
+    for (const auto& [key, value] : it->items()) {
+      if (!value.is_number_integer()) throw Error(where + ": label2id['" + key + "'] must be an integer");
+      maps.label2id[key] = value.get<int>();
+    }
+  } else {
+    for (const auto& [id, label] : maps.id2label) maps.label2id[label] = id;
+  }
+  int expected = 0;
+  for (const auto& [id, _] : maps.id2label)
+    if (id != expected++) throw Error(where + ": id2label ids must be 0.." + std::to_string(maps.id2label.size() - 1));
+  return maps;
+}
+
+void check_batch(const Batch& batch, const std::string& model) {
+  const size_t n = static_cast<size_t>(batch.batch * batch.seq_len);
+  if (batch.batch <= 0 || batch.seq_len <= 0) throw Error(model + ": empty batch");
+  if (batch.input_ids.size() != n)
+    throw Error(model + ": input_ids has " + std::to_string(batch.input_ids.size()) + " ids, expected batch x seq_len = " +
+                std::to_string(n));
+  if (!batch.attention_mask.empty() && batch.attention_mask.size() != n)
+    throw Error(model + ": attention_mask has " + std::to_string(batch.attention_mask.size()) + " entries, expected " +
+                std::to_string(n));
+  if (!batch.token_type_ids.empty() && batch.token_type_ids.size() != n)
+    throw Error(model + ": token_type_ids has " + std::to_string(batch.token_type_ids.size()) + " entries, expected " +
+                std::to_string(n));
+}
+
+void padding_key_bias(const std::vector<int32_t>& attention_mask, int64_t n, std::vector<float>& key_bias) {
+  key_bias.assign(static_cast<size_t>(n), 0.f);
+  if (attention_mask.empty()) return;
+  for (int64_t i = 0; i < n; ++i)
+    if (attention_mask[i] == 0) key_bias[i] = -std::numeric_limits<float>::infinity();
+}
+
+float* scratch(std::vector<float>& buffer, int64_t n) {
+  if (buffer.size() < static_cast<size_t>(n)) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+
+void batched_attention(const BatchedAttention& a) {
+  for (int64_t b = 0; b < a.batch; ++b) {
+    kernels::AttentionArgs args;
+    args.q = a.q + b * a.q_batch;
+    args.q_stride = a.q_stride;
+    args.k = a.k + b * a.kv_batch;
+    args.k_stride = a.k_stride;
+    args.v = a.v + b * a.kv_batch;
+    args.v_stride = a.v_stride;
+    args.out = a.out + b * a.out_batch;
+    args.out_stride = a.out_stride;
+    args.Tq = a.Tq;
+    args.Tk = a.Tk;
+    args.H = a.H;
+    args.D = a.D;
+    args.scale = 1.0f / std::sqrt(static_cast<float>(a.D));
+    args.key_bias = a.key_bias ? a.key_bias + b * a.Tk : nullptr;
+    args.causal = a.causal;
+    kernels::attention(args);
+  }
+}
+
+}  // namespace lmpipe::nn

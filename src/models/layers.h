@@ -1,0 +1,106 @@
+#pragma once
+// Building blocks shared by the model families: checkpoint keys seen through a module prefix,
+// torch.nn.Linear / LayerNorm / Embedding with their weights, HF activations by config name,
+// config.json label maps, and padded-batch helpers. The math itself lives in src/kernels.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/checkpoint.h"
+#include "kernels/kernels.h"
+#include "models/model.h"
+#include "tensor/tensor.h"
+#include "util/json.h"
+
+namespace lmpipe::nn {
+
+// A checkpoint seen from one module: Weights(ckpt, "model")["encoder"]["layers.0"].key("fc1.weight")
+// is "model.encoder.layers.0.fc1.weight". Only used while loading; it references the checkpoint.
+class Weights {
+ public:
+  Weights(const Checkpoint& checkpoint, std::string prefix) : ckpt_(&checkpoint), prefix_(std::move(prefix)) {}
+  Weights operator[](const std::string& child) const { return Weights(*ckpt_, key(child)); }
+  std::string key(const std::string& leaf) const { return prefix_.empty() ? leaf : prefix_ + "." + leaf; }
+  bool has(const std::string& leaf) const { return ckpt_->contains(key(leaf)); }
+  // Owned fp32 copy, so the checkpoint (and its mapping) can be closed after loading.
+  Tensor copy(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape).clone(); }
+  // fp32 view for transient use during loading (packing).
+  Tensor view(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape); }
+  const Checkpoint& checkpoint() const { return *ckpt_; }
+
+ private:
+  const Checkpoint* ckpt_;
+  std::string prefix_;
+};
+
+// torch.nn.Linear from `<module>.weight` (out,in) and `<module>.bias` (out).
+kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features);
+// Several nn.Linear over the same input run as one GEMM; outputs are concatenated in order
+// (e.g. q_proj, k_proj, v_proj -> one (3·out) projection).
+kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features);
+
+// torch.nn.LayerNorm (elementwise affine).
+struct LayerNorm {
+  Tensor weight, bias;
+  float eps = 1e-5f;
+  static LayerNorm load(const Weights& module, int64_t dim, float eps);
+  void operator()(float* x, int64_t rows) const;
+};
+
+// torch.nn.Embedding: rows of `weight` (num, dim) gathered by id.
+struct Embedding {
+  Tensor weight;
+  static Embedding load(const Weights& module, int64_t num, int64_t dim);
+  int64_t num() const { return weight.size(0); }
+  int64_t dim() const { return weight.size(1); }
+  // out(n, dim) = weight[ids[i]] * scale; throws naming `what` on an id out of range.
+  void lookup(const int32_t* ids, int64_t n, float* out, float scale, const char* what) const;
+  // out(n, dim) += weight[ids[i]]
+  void add_lookup(const int32_t* ids, int64_t n, float* out, const char* what) const;
+};
+
+// transformers.activations.ACT2FN, the entries our kernels implement.
+enum class Activation { Gelu, GeluTanh, Relu };
+Activation parse_activation(const std::string& name, const std::string& where, const std::string& field);
+void apply_activation(Activation act, float* x, int64_t n);
+
+// config.json fields; errors name config.json (`where`) and the field.
+int64_t config_dim(const json& config, const std::string& key, const std::string& where);  // required, > 0
+template <typename T>
+T config_or(const json& config, const std::string& key, T fallback, const std::string& where) {
+  auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const json::exception& e) {
+    throw Error(where + ": field '" + key + "' has the wrong type: " + e.what());
+  }
+}
+
+// config.json id2label / label2id (HF defaults LABEL_i when absent). `num_labels` is the number of labels.
+LabelMaps parse_label_maps(const json& config, const std::string& where);
+
+// Checks a padded batch's sizes and ids, and fills key_bias (batch, seq_len) with 0 for attended
+// tokens and -inf for padding (an empty attention_mask means all ones). -inf rather than the dtype
+// minimum: a row whose keys are all padding gives zeros, as PyTorch SDPA does on CPU.
+void check_batch(const Batch& batch, const std::string& model);
+void padding_key_bias(const std::vector<int32_t>& attention_mask, int64_t n, std::vector<float>& key_bias);
+
+// Activation buffers reused across calls: grows `buffer` to n floats and returns its data.
+float* scratch(std::vector<float>& buffer, int64_t n);
+
+// Multi-head attention over each row of a batch (kernels::attention per row). q/k/v/out point
+// at row 0; *_stride are per-token strides and *_batch the distance between rows, in floats.
+// key_bias is (batch, Tk) or null. Scale is 1/sqrt(D), as every family here uses.
+struct BatchedAttention {
+  const float* q = nullptr; int64_t q_stride = 0, q_batch = 0;
+  const float* k = nullptr; int64_t k_stride = 0;
+  const float* v = nullptr; int64_t v_stride = 0, kv_batch = 0;
+  float* out = nullptr; int64_t out_stride = 0, out_batch = 0;
+  int64_t batch = 0, Tq = 0, Tk = 0, H = 0, D = 0;
+  const float* key_bias = nullptr;
+  bool causal = false;
+};
+void batched_attention(const BatchedAttention& a);
+
+}  // namespace lmpipe::nn

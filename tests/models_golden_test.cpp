@@ -1,0 +1,96 @@
+// The model families against the reference outputs of transformers 5.17 (tests/fixtures/goldens).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "models/bart.h"
+#include "models/bert.h"
+#include "models/model.h"
+#include "test_util.h"
+#include "util/json.h"
+
+using namespace lmpipe;
+
+namespace {
+
+json expected_of(const std::string& model) { return read_json_file(test::golden_model(model) / "expected.json"); }
+
+// A padded batch from the golden's input_ids / attention_mask (and token_type_ids when given).
+Batch batch_of(const json& j) {
+  Batch batch;
+  batch.batch = static_cast<int64_t>(j.at("input_ids").size());
+  batch.seq_len = static_cast<int64_t>(j.at("input_ids").at(0).size());
+  for (const auto& row : j.at("input_ids"))
+    for (int id : row) batch.input_ids.push_back(id);
+  if (j.contains("attention_mask"))
+    for (const auto& row : j.at("attention_mask"))
+      for (int m : row) batch.attention_mask.push_back(m);
+  if (j.contains("token_type_ids"))
+    for (const auto& row : j.at("token_type_ids"))
+      for (int t : row) batch.token_type_ids.push_back(t);
+  return batch;
+}
+
+std::vector<double> flatten(const json& j) {
+  std::vector<double> out;
+  if (j.is_array()) {
+    for (const auto& x : j) {
+      auto inner = flatten(x);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+  } else {
+    out.push_back(j.get<double>());
+  }
+  return out;
+}
+
+// Every element within 1e-4 of the reference.
+void expect_close(const Tensor& actual, const json& expected, const std::string& what) {
+  const std::vector<double> want = flatten(expected);
+  ASSERT_EQ(actual.numel(), static_cast<int64_t>(want.size())) << what;
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(actual.data()[i] - want[i]));
+  EXPECT_LE(worst, 1e-4) << what << ": max abs difference " << worst;
+}
+
+void expect_pair_logits(const std::string& model_dir, const std::string& expected_model) {
+  const json pair = expected_of(expected_model).at("pair_logits");
+  const auto model = load_sequence_classifier(test::golden_model(model_dir));
+  const Tensor logits = model->classify(batch_of(pair));
+  EXPECT_EQ(logits.shape(), (Shape{static_cast<int64_t>(pair.at("logits").size()), 3}));
+  expect_close(logits, pair.at("logits"), model_dir + " pair_logits");
+}
+
+}  // namespace
+
+TEST(ModelsGolden, BartMnliPairLogits) { expect_pair_logits("tiny-bart-mnli", "tiny-bart-mnli"); }
+TEST(ModelsGolden, BartMnliShardedPairLogits) { expect_pair_logits("tiny-bart-mnli-sharded", "tiny-bart-mnli"); }
+TEST(ModelsGolden, RobertaMnliPairLogits) { expect_pair_logits("tiny-roberta-mnli", "tiny-roberta-mnli"); }
+TEST(ModelsGolden, XlmRobertaXnliPairLogits) { expect_pair_logits("tiny-xlm-roberta-xnli", "tiny-xlm-roberta-xnli"); }
+TEST(ModelsGolden, DistilBertMnliPairLogits) { expect_pair_logits("tiny-distilbert-mnli", "tiny-distilbert-mnli"); }
+
+TEST(ModelsGolden, BartEncoderDecoderHiddenStates) {
+  const json expected = expected_of("tiny-bart-mnli");
+  const auto dir = test::golden_model("tiny-bart-mnli");
+  const auto model = BartForSequenceClassification::load(dir, read_json_file(dir / "config.json"));
+  const json& enc = expected.at("encoder_last_hidden_state");
+  const auto out = model->forward(batch_of(enc));
+  expect_close(out.encoder_last_hidden_state, enc.at("values"), "encoder_last_hidden_state");
+  expect_close(out.decoder_last_hidden_state, expected.at("decoder_last_hidden_state"), "decoder_last_hidden_state");
+}
+
+TEST(ModelsGolden, BertFeatures) {
+  const json features = expected_of("tiny-bert").at("features");
+  const auto model = BertModel::load(test::golden_model("tiny-bert"));
+  const auto out = model->forward(batch_of(features));
+  expect_close(out.last_hidden_state, features.at("last_hidden_state"), "last_hidden_state");
+  expect_close(out.pooler_output, features.at("pooler_output"), "pooler_output");
+}
+
+TEST(ModelsGolden, LabelsFollowConfig) {
+  const auto model = load_sequence_classifier(test::golden_model("tiny-distilbert-mnli"));
+  EXPECT_EQ(model->labels().id2label.at(0), "ENTAILMENT");
+  EXPECT_EQ(model->labels().label2id.at("CONTRADICTION"), 2);
+  EXPECT_EQ(model->max_positions(), 128);
+}
