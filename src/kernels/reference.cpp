@@ -1,15 +1,12 @@
 // Scalar reference kernels: the fallback and the test oracle for every optimized path.
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "kernels/reference.h"
 
-namespace lmpipe::kernels {
+namespace lmpipe::kernels::ref {
 
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N) {
 #pragma omp parallel for collapse(2) schedule(static)
@@ -21,22 +18,6 @@ void linear(const float* x, const float* W, const float* bias, float* y, int64_t
       for (int64_t k = 0; k < K; ++k) acc += xr[k] * wr[k];
       y[m * N + n] = acc + (bias ? bias[n] : 0.f);
     }
-}
-
-struct PackedLinear::Impl {
-  std::vector<float> W, bias;
-};
-PackedLinear::PackedLinear() = default;
-PackedLinear::~PackedLinear() = default;
-PackedLinear::PackedLinear(PackedLinear&&) noexcept = default;
-PackedLinear& PackedLinear::operator=(PackedLinear&&) noexcept = default;
-PackedLinear::PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features)
-    : impl_(std::make_unique<Impl>()), in_features_(in_features), out_features_(out_features) {
-  impl_->W.assign(W, W + out_features * in_features);
-  if (bias) impl_->bias.assign(bias, bias + out_features);
-}
-void PackedLinear::forward(const float* x, int64_t M, float* y) const {
-  linear(x, impl_->W.data(), impl_->bias.empty() ? nullptr : impl_->bias.data(), y, M, in_features_, out_features_);
 }
 
 void matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
@@ -140,15 +121,4 @@ void attention(const AttentionArgs& a) {
     }
 }
 
-static int g_threads = [] {
-  const char* env = std::getenv("LMPIPE_NUM_THREADS");
-  int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : omp_get_max_threads();
-}();
-int num_threads() { return g_threads; }
-void set_num_threads(int n) {
-  g_threads = std::max(1, n);
-  omp_set_num_threads(g_threads);
-}
-
-}  // namespace lmpipe::kernels
+}  // namespace lmpipe::kernels::ref

@@ -1,0 +1,115 @@
+// The public kernels: pick the table for get_cpu_isa() and split work over num_threads().
+#include <algorithm>
+#include <vector>
+
+#include "kernels/kernel_table.h"
+#include "kernels/kernels.h"
+#include "kernels/onednn.h"
+#include "kernels/reference.h"
+
+namespace lmpipe::kernels {
+namespace {
+
+const KernelTable& table() { return kernel_table(get_cpu_isa()); }
+
+// Below this much work a parallel region costs more than it saves.
+constexpr int64_t kParallelElements = 1 << 15;
+
+int threads_for(int64_t work) { return work >= kParallelElements ? num_threads() : 1; }
+
+// Runs fn(begin, end) on contiguous chunks of [0, n) (multiples of 64 so chunks stay aligned).
+template <class Fn>
+void parallel_chunks(int64_t n, Fn fn) {
+  int nt = threads_for(n);
+  if (nt <= 1) return fn(int64_t{0}, n);
+  int64_t chunk = ((n + nt - 1) / nt + 63) / 64 * 64;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int t = 0; t < nt; ++t) {
+    int64_t b = std::min(n, t * chunk), e = std::min(n, b + chunk);
+    if (b < e) fn(b, e);
+  }
+}
+
+// Products up to this many multiply-adds stay in the SIMD loop; larger ones go to oneDNN.
+constexpr int64_t kSmallMatmulFlops = int64_t{1} << 21;
+
+}  // namespace
+
+void matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+            int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta) {
+  if (M <= 0 || N <= 0) return;
+  const KernelTable& t = table();
+  if (K <= 0 || M * N * K <= kSmallMatmulFlops || get_cpu_isa() == CpuIsa::scalar)
+    return t.matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
+  dnnl_matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
+}
+
+void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N) {
+  if (get_cpu_isa() == CpuIsa::scalar) return ref::linear(x, W, bias, y, M, K, N);
+  matmul(x, K, W, K, y, N, M, N, K, /*transpose_b=*/true, 1.f, 0.f);
+  if (bias) add_bias_rows(y, bias, M, N);
+}
+
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t C, float eps) {
+  const KernelTable& t = table();
+#pragma omp parallel for num_threads(threads_for(rows * C)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) t.layer_norm_row(x + r * C, gamma, beta, y + r * C, C, eps);
+}
+
+void rms_norm(const float* x, const float* gamma, float* y, int64_t rows, int64_t C, float eps) {
+  const KernelTable& t = table();
+#pragma omp parallel for num_threads(threads_for(rows * C)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) t.rms_norm_row(x + r * C, gamma, y + r * C, C, eps);
+}
+
+void softmax_rows(float* x, int64_t rows, int64_t N) {
+  const KernelTable& t = table();
+#pragma omp parallel for num_threads(threads_for(rows * N)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) t.softmax_row(x + r * N, N);
+}
+
+void gelu(float* x, int64_t n) {
+  auto f = table().gelu;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
+}
+void gelu_tanh(float* x, int64_t n) {
+  auto f = table().gelu_tanh;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
+}
+void relu(float* x, int64_t n) {
+  auto f = table().relu;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
+}
+void tanh_inplace(float* x, int64_t n) {
+  auto f = table().tanh;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
+}
+void add_inplace(float* y, const float* x, int64_t n) {
+  auto f = table().add;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
+}
+void mul_inplace(float* y, const float* x, int64_t n) {
+  auto f = table().mul;
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
+}
+void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N) {
+  auto f = table().add;
+#pragma omp parallel for num_threads(threads_for(rows * N)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) f(x + r * N, bias, N);
+}
+
+void attention(const AttentionArgs& a) {
+  if (a.Tq <= 0 || a.H <= 0 || a.D <= 0) return;
+  const KernelTable& t = table();
+  const int64_t scratch = attention_scratch_floats(a);
+  // Heads are independent; each thread reuses one scratch buffer for its heads.
+  int nt = static_cast<int>(std::min<int64_t>(a.H, threads_for(a.H * a.Tq * a.Tk * a.D)));
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> buf(static_cast<size_t>(scratch));
+#pragma omp for schedule(static)
+    for (int64_t h = 0; h < a.H; ++h) t.attention_head(a, h, buf.data());
+  }
+}
+
+}  // namespace lmpipe::kernels

@@ -1,0 +1,48 @@
+#pragma once
+// Internal: the single-threaded building blocks each ISA provides. dispatch.cpp picks a table
+// by get_cpu_isa() and does the threading; the same source (simd_kernels.inc) is compiled once
+// per ISA, and the scalar table wraps ref::.
+#include <cstdint>
+
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
+
+namespace lmpipe::kernels {
+
+struct KernelTable {
+  void (*layer_norm_row)(const float* x, const float* gamma, const float* beta, float* y, int64_t C, float eps);
+  void (*rms_norm_row)(const float* x, const float* gamma, float* y, int64_t C, float eps);
+  void (*softmax_row)(float* x, int64_t N);
+  void (*gelu)(float* x, int64_t n);
+  void (*gelu_tanh)(float* x, int64_t n);
+  void (*relu)(float* x, int64_t n);
+  void (*tanh)(float* x, int64_t n);
+  void (*add)(float* y, const float* x, int64_t n);
+  void (*mul)(float* y, const float* x, int64_t n);
+  // Attention for head h only; scratch holds attention_scratch_floats(args) floats.
+  void (*attention_head)(const AttentionArgs& args, int64_t h, float* scratch);
+  // matmul() semantics on one thread, for products small enough that a library call costs more.
+  void (*matmul)(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                 int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta);
+};
+
+// Scratch one attention_head call needs: Kᵀ (D, Tk_pad) and the scores (Tq, Tk_pad), Tk padded to 16.
+inline int64_t attention_scratch_floats(const AttentionArgs& a) {
+  int64_t tk_pad = (a.Tk + 15) / 16 * 16;
+  return (a.D + a.Tq) * tk_pad;
+}
+
+extern const KernelTable kScalarKernels;
+extern const KernelTable kAvx2Kernels;
+extern const KernelTable kAvx512Kernels;
+
+inline const KernelTable& kernel_table(CpuIsa isa) {
+  switch (isa) {
+    case CpuIsa::avx512: return kAvx512Kernels;
+    case CpuIsa::avx2: return kAvx2Kernels;
+    case CpuIsa::scalar: break;
+  }
+  return kScalarKernels;
+}
+
+}  // namespace lmpipe::kernels

@@ -1,0 +1,63 @@
+// simd_kernels.inc compiled for AVX-512 (F, BW, DQ, VL): 16 fp32 lanes with mask registers.
+// The target pragma covers only this ISA-private code; standard headers come before it so no
+// shared inline function is emitted with AVX-512 instructions.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/kernel_table.h"
+
+#pragma GCC push_options
+// GCC 12 flags the deliberately undefined pass-through operand of its own AVX-512 intrinsics.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")
+
+namespace lmpipe::kernels::avx512 {
+namespace {
+
+struct V {
+  static constexpr int W = 16;
+  using Mask = __mmask16;
+  __m512 v;
+
+  static V load(const float* p) { return {_mm512_loadu_ps(p)}; }
+  static V load_partial(const float* p, int n, float fill) {
+    return {_mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << n) - 1), p)};
+  }
+  void store(float* p) const { _mm512_storeu_ps(p, v); }
+  void store_partial(float* p, int n) const { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
+  static V set1(float x) { return {_mm512_set1_ps(x)}; }
+  static V iota() {
+    return {_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)};
+  }
+  static V fma(V a, V b, V c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
+  static V min(V a, V b) { return {_mm512_min_ps(a.v, b.v)}; }
+  static V max(V a, V b) { return {_mm512_max_ps(a.v, b.v)}; }
+  static V abs(V a) { return {_mm512_abs_ps(a.v)}; }
+  static V round(V a) { return {_mm512_roundscale_ps(a.v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)}; }
+  static V pow2n(V p, V n) { return {_mm512_scalef_ps(p.v, n.v)}; }
+  static Mask less(V a, V b) { return _mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ); }
+  static V select(Mask m, V t, V f) { return {_mm512_mask_blend_ps(m, f.v, t.v)}; }
+  float reduce_add() const { return _mm512_reduce_add_ps(v); }
+  float reduce_max() const { return _mm512_reduce_max_ps(v); }
+};
+// Free operators: GCC does not apply the target pragma to friends defined in the class.
+inline V operator+(V a, V b) { return {_mm512_add_ps(a.v, b.v)}; }
+inline V operator-(V a, V b) { return {_mm512_sub_ps(a.v, b.v)}; }
+inline V operator*(V a, V b) { return {_mm512_mul_ps(a.v, b.v)}; }
+inline V operator/(V a, V b) { return {_mm512_div_ps(a.v, b.v)}; }
+
+#include "kernels/simd_kernels.inc"
+
+}  // namespace
+}  // namespace lmpipe::kernels::avx512
+
+namespace lmpipe::kernels {
+const KernelTable kAvx512Kernels = avx512::kTable;
+}
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options

@@ -1,0 +1,259 @@
+// Every dispatched kernel against ref:: on random data with odd sizes, once per ISA this CPU has.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
+#include "kernels/reference.h"
+#include "util/error.h"
+
+using namespace lmpipe;
+using namespace lmpipe::kernels;
+
+namespace {
+
+std::vector<float> random_vec(size_t n, float lo, float hi, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// |got - want| <= atol + rtol·|want| elementwise, reporting the first offender.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, float atol, float rtol,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      ASSERT_TRUE(std::isnan(got[i])) << what << " at " << i;
+      continue;
+    }
+    ASSERT_LE(std::fabs(got[i] - want[i]), atol + rtol * std::fabs(want[i]))
+        << what << " at " << i << ": got " << got[i] << " want " << want[i];
+  }
+}
+
+class PerIsa : public ::testing::TestWithParam<CpuIsa> {
+ protected:
+  void SetUp() override {
+    if (!cpu_supports(GetParam())) GTEST_SKIP() << "CPU lacks " << cpu_isa_name(GetParam());
+    saved_ = get_cpu_isa();
+    set_cpu_isa(GetParam());
+  }
+  void TearDown() override {
+    if (cpu_supports(GetParam())) set_cpu_isa(saved_);
+  }
+  std::string tag(const std::string& what) const { return std::string(cpu_isa_name(GetParam())) + " " + what; }
+
+ private:
+  CpuIsa saved_ = CpuIsa::scalar;
+};
+
+const int64_t kSizes[] = {1, 3, 17, 100, 1029, 70001};
+
+TEST_P(PerIsa, ActivationsMatchReference) {
+  using Fn = void (*)(float*, int64_t);
+  struct Case { const char* name; Fn fast, ref; float atol, rtol; };
+  const Case cases[] = {
+      {"gelu", kernels::gelu, ref::gelu, 2e-7f, 1e-6f},
+      // ref computes 1 + tanh(u) in fp32, off by up to ½|x|·2⁻²⁴ where tanh u ≈ -1.
+      {"gelu_tanh", kernels::gelu_tanh, ref::gelu_tanh, 4e-7f, 1e-6f},
+      {"relu", kernels::relu, ref::relu, 0, 0},
+      {"tanh", kernels::tanh_inplace, ref::tanh_inplace, 1e-7f, 1e-6f},
+  };
+  for (const Case& c : cases)
+    for (int64_t n : kSizes) {
+      std::vector<float> x = random_vec(n, -10.f, 10.f, 7 + n);
+      if (n > 3) x[0] = 0.f, x[1] = 1e-4f, x[2] = -3e-3f;
+      std::vector<float> want = x;
+      c.ref(want.data(), n);
+      c.fast(x.data(), n);
+      expect_close(x, want, c.atol, c.rtol, tag(c.name + std::string(" n=") + std::to_string(n)));
+    }
+}
+
+TEST_P(PerIsa, ExactErfGeluOnItsWholeRange) {
+  // Dense sweep over the regions of the vectorized erf (|x/√2| < 1, 1..4, > 4).
+  std::vector<float> x;
+  for (float v = -12.f; v <= 12.f; v += 0.001f) x.push_back(v);
+  std::vector<float> want = x;
+  ref::gelu(want.data(), static_cast<int64_t>(want.size()));
+  kernels::gelu(x.data(), static_cast<int64_t>(x.size()));
+  expect_close(x, want, 2e-7f, 1e-6f, tag("gelu sweep"));
+}
+
+TEST_P(PerIsa, ElementwiseBinaryMatchReference) {
+  for (int64_t n : kSizes) {
+    std::vector<float> y = random_vec(n, -2, 2, 1), x = random_vec(n, -2, 2, 2);
+    std::vector<float> a = y, b = y;
+    kernels::add_inplace(a.data(), x.data(), n);
+    ref::add_inplace(b.data(), x.data(), n);
+    expect_close(a, b, 0, 0, tag("add"));
+    a = y, b = y;
+    kernels::mul_inplace(a.data(), x.data(), n);
+    ref::mul_inplace(b.data(), x.data(), n);
+    expect_close(a, b, 0, 0, tag("mul"));
+  }
+  for (int64_t rows : {1, 3, 17})
+    for (int64_t N : {1, 7, 33, 1029}) {
+      std::vector<float> x = random_vec(rows * N, -2, 2, 3), bias = random_vec(N, -1, 1, 4), want = x;
+      kernels::add_bias_rows(x.data(), bias.data(), rows, N);
+      ref::add_bias_rows(want.data(), bias.data(), rows, N);
+      expect_close(x, want, 0, 0, tag("add_bias_rows"));
+    }
+}
+
+TEST_P(PerIsa, NormsMatchReference) {
+  for (int64_t rows : {1, 3, 17, 64})
+    for (int64_t C : {1, 7, 33, 1024, 1029}) {
+      std::vector<float> x = random_vec(rows * C, -3, 5, 11), g = random_vec(C, 0.5f, 1.5f, 12),
+                         b = random_vec(C, -1, 1, 13);
+      std::vector<float> got(x.size()), want(x.size());
+      kernels::layer_norm(x.data(), g.data(), b.data(), got.data(), rows, C, 1e-5f);
+      ref::layer_norm(x.data(), g.data(), b.data(), want.data(), rows, C, 1e-5f);
+      expect_close(got, want, 1e-5f, 1e-5f, tag("layer_norm C=" + std::to_string(C)));
+      kernels::layer_norm(x.data(), nullptr, nullptr, got.data(), rows, C, 1e-12f);
+      ref::layer_norm(x.data(), nullptr, nullptr, want.data(), rows, C, 1e-12f);
+      expect_close(got, want, 1e-5f, 1e-5f, tag("layer_norm no affine"));
+      kernels::rms_norm(x.data(), g.data(), got.data(), rows, C, 1e-6f);
+      ref::rms_norm(x.data(), g.data(), want.data(), rows, C, 1e-6f);
+      expect_close(got, want, 1e-6f, 1e-5f, tag("rms_norm"));
+      // In place.
+      got = x;
+      kernels::layer_norm(got.data(), g.data(), b.data(), got.data(), rows, C, 1e-5f);
+      ref::layer_norm(x.data(), g.data(), b.data(), want.data(), rows, C, 1e-5f);
+      expect_close(got, want, 1e-5f, 1e-5f, tag("layer_norm in place"));
+    }
+}
+
+TEST_P(PerIsa, SoftmaxMatchesReferenceWithMaskedEntries) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (int64_t rows : {1, 3, 17})
+    for (int64_t N : {1, 5, 16, 33, 1029}) {
+      std::vector<float> x = random_vec(rows * N, -20, 20, 21);
+      for (int64_t i = 0; i < rows * N; i += 3) x[i] = ninf;
+      for (int64_t c = 0; c < N; ++c) x[c] = ninf;  // row 0 fully masked -> zeros
+      std::vector<float> want = x;
+      kernels::softmax_rows(x.data(), rows, N);
+      ref::softmax_rows(want.data(), rows, N);
+      expect_close(x, want, 1e-7f, 1e-5f, tag("softmax N=" + std::to_string(N)));
+    }
+}
+
+TEST_P(PerIsa, MatmulMatchesReference) {
+  for (bool tb : {false, true})
+    for (int64_t M : {1, 3, 17, 64})
+      for (int64_t N : {1, 5, 33, 70})
+        for (int64_t K : {1, 7, 64, 100})
+          for (float beta : {0.f, 0.7f}) {
+            int64_t lda = K + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
+            std::vector<float> A = random_vec(M * lda, -1, 1, 31), B = random_vec((tb ? N : K) * ldb, -1, 1, 32),
+                               C = random_vec(M * ldc, -1, 1, 33), want = C;
+            kernels::matmul(A.data(), lda, B.data(), ldb, C.data(), ldc, M, N, K, tb, 0.5f, beta);
+            ref::matmul(A.data(), lda, B.data(), ldb, want.data(), ldc, M, N, K, tb, 0.5f, beta);
+            expect_close(C, want, 1e-5f, 1e-5f,
+                         tag("matmul M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K)));
+          }
+}
+
+TEST_P(PerIsa, LargeMatmulAndLinearMatchReference) {
+  // Big enough for the oneDNN path.
+  for (bool tb : {false, true}) {
+    int64_t M = 129, N = 257, K = 100, lda = K + 1, ldb = (tb ? K : N) + 3, ldc = N;
+    std::vector<float> A = random_vec(M * lda, -1, 1, 41), B = random_vec((tb ? N : K) * ldb, -1, 1, 42),
+                       C = random_vec(M * ldc, -1, 1, 43), want = C;
+    kernels::matmul(A.data(), lda, B.data(), ldb, C.data(), ldc, M, N, K, tb, 1.25f, 0.5f);
+    ref::matmul(A.data(), lda, B.data(), ldb, want.data(), ldc, M, N, K, tb, 1.25f, 0.5f);
+    expect_close(C, want, 1e-5f, 1e-5f, tag("large matmul"));
+  }
+  for (int64_t M : {1, 17, 300}) {
+    int64_t K = 129, N = 250;
+    std::vector<float> x = random_vec(M * K, -1, 1, 44), W = random_vec(N * K, -1, 1, 45), b = random_vec(N, -1, 1, 46);
+    std::vector<float> got(M * N), want(M * N);
+    kernels::linear(x.data(), W.data(), b.data(), got.data(), M, K, N);
+    ref::linear(x.data(), W.data(), b.data(), want.data(), M, K, N);
+    expect_close(got, want, 1e-5f, 1e-5f, tag("linear"));
+  }
+}
+
+TEST_P(PerIsa, PackedLinearMatchesReference) {
+  struct Shape { int64_t N, K; };
+  for (Shape s : {Shape{5, 7}, Shape{33, 100}, Shape{64, 48}, Shape{1000, 1001}})
+    for (bool with_bias : {true, false}) {
+      std::vector<float> W = random_vec(s.N * s.K, -1, 1, 51), b = random_vec(s.N, -1, 1, 52);
+      PackedLinear lin(W.data(), with_bias ? b.data() : nullptr, s.N, s.K);
+      W.assign(W.size(), 0.f);  // the packed copy must not reference the source
+      std::vector<float> W2 = random_vec(s.N * s.K, -1, 1, 51);
+      for (int64_t M : {1, 3, 17, 64, 1, 3}) {  // repeats hit the primitive cache
+        std::vector<float> x = random_vec(M * s.K, -1, 1, 53 + M), got(M * s.N), want(M * s.N);
+        lin.forward(x.data(), M, got.data());
+        ref::linear(x.data(), W2.data(), with_bias ? b.data() : nullptr, want.data(), M, s.K, s.N);
+        expect_close(got, want, 1e-4f, 1e-5f, tag("PackedLinear N=" + std::to_string(s.N)));
+      }
+    }
+}
+
+TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  struct Case { int64_t Tq, Tk, H, D; bool causal, key_bias, score_bias; };
+  const Case cases[] = {
+      {16, 16, 16, 64, false, true, false}, {1, 1, 2, 8, false, false, false},   {3, 17, 3, 20, true, true, true},
+      {17, 17, 4, 64, true, false, false},  {5, 40, 2, 33, true, true, false},   {33, 7, 2, 64, false, false, true},
+      {64, 64, 16, 64, false, true, true},  {1, 70, 3, 64, true, true, false},
+  };
+  for (const Case& c : cases) {
+    int64_t hd = c.H * c.D, qs = hd + 3, ks = hd + 5, vs = 2 * hd, os = hd + 1;
+    std::vector<float> q = random_vec(c.Tq * qs, -1, 1, 61), k = random_vec(c.Tk * ks, -1, 1, 62),
+                       v = random_vec(c.Tk * vs, -1, 1, 63), kb = random_vec(c.Tk, -1, 1, 64),
+                       sb = random_vec(c.H * c.Tq * c.Tk, -1, 1, 65);
+    if (c.Tk > 2) kb[1] = ninf, kb[c.Tk - 1] = ninf;
+    std::vector<float> got(c.Tq * os, 7.f), want = got;
+    AttentionArgs a;
+    a.q = q.data(), a.q_stride = qs, a.k = k.data(), a.k_stride = ks, a.v = v.data(), a.v_stride = vs;
+    a.Tq = c.Tq, a.Tk = c.Tk, a.H = c.H, a.D = c.D, a.scale = 1.f / std::sqrt(float(c.D)), a.causal = c.causal;
+    a.key_bias = c.key_bias ? kb.data() : nullptr;
+    a.score_bias = c.score_bias ? sb.data() : nullptr;
+    a.out = got.data(), a.out_stride = os;
+    kernels::attention(a);
+    a.out = want.data();
+    ref::attention(a);
+    expect_close(got, want, 1e-5f, 1e-5f, tag("attention Tq=" + std::to_string(c.Tq) + " Tk=" + std::to_string(c.Tk)));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, PerIsa, ::testing::Values(CpuIsa::scalar, CpuIsa::avx2, CpuIsa::avx512),
+                         [](const auto& info) { return std::string(cpu_isa_name(info.param)); });
+
+TEST(KernelsIsa, ParsesNamesAndRejectsUnknown) {
+  EXPECT_EQ(parse_cpu_isa("avx2"), CpuIsa::avx2);
+  EXPECT_EQ(parse_cpu_isa("scalar"), CpuIsa::scalar);
+  EXPECT_THROW(parse_cpu_isa("sse9"), Error);
+  EXPECT_TRUE(cpu_supports(CpuIsa::scalar));
+  EXPECT_TRUE(cpu_supports(get_cpu_isa()));
+}
+
+TEST(KernelsThreads, SingleThreadGivesSameResults) {
+  int saved = num_threads();
+  std::vector<float> x = random_vec(1 << 17, -4, 4, 71), y = x;
+  kernels::gelu(x.data(), static_cast<int64_t>(x.size()));
+  set_num_threads(1);
+  EXPECT_EQ(num_threads(), 1);
+  kernels::gelu(y.data(), static_cast<int64_t>(y.size()));
+  set_num_threads(saved);
+  expect_close(y, x, 0, 0, "gelu threads");
+}
+
+TEST(KernelsPackedLinear, DefaultConstructedRefusesForward) {
+  PackedLinear empty;
+  float y = 0;
+  EXPECT_THROW(empty.forward(&y, 1, &y), Error);
+  EXPECT_THROW(PackedLinear(&y, nullptr, 0, 1), Error);
+}
+
+}  // namespace
