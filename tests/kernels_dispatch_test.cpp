@@ -1,10 +1,13 @@
 // Every dispatched kernel against ref:: on random data with odd sizes, once per ISA this CPU has.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/isa.h"
@@ -150,7 +153,7 @@ TEST_P(PerIsa, MatmulMatchesReference) {
   for (bool tb : {false, true})
     for (int64_t M : {1, 3, 17, 64})
       for (int64_t N : {1, 5, 33, 70})
-        for (int64_t K : {1, 7, 64, 100})
+        for (int64_t K : {0, 1, 7, 64, 100, 300})
           for (float beta : {0.f, 0.7f}) {
             int64_t lda = K + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
             std::vector<float> A = random_vec(M * lda, -1, 1, 31), B = random_vec((tb ? N : K) * ldb, -1, 1, 32),
@@ -254,6 +257,58 @@ TEST(KernelsPackedLinear, DefaultConstructedRefusesForward) {
   float y = 0;
   EXPECT_THROW(empty.forward(&y, 1, &y), Error);
   EXPECT_THROW(PackedLinear(&y, nullptr, 0, 1), Error);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KernelsPackedLinear, Bf16StaysCloseToFp32) {
+  const int64_t M = 64, N = 1024, K = 1024;
+  std::vector<float> W = random_vec(N * K, -0.05f, 0.05f, 81), b = random_vec(N, -1, 1, 82),
+                     x = random_vec(M * K, -2, 2, 83), y32(M * N), y16(M * N);
+  PackedLinear fp32(W.data(), b.data(), N, K), bf16(W.data(), b.data(), N, K, LinearPrecision::bf16);
+  EXPECT_EQ(fp32.precision(), LinearPrecision::fp32);
+  if (__builtin_cpu_supports("avx512bf16") && get_cpu_isa() == CpuIsa::avx512) {
+    EXPECT_EQ(bf16.precision(), LinearPrecision::bf16);
+  }
+  fp32.forward(x.data(), M, y32.data());
+  bf16.forward(x.data(), M, y16.data());
+  float max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < y32.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(y32[i]));
+    max_diff = std::max(max_diff, std::fabs(y32[i] - y16[i]));
+  }
+  // Two bf16 roundings (2^-9 relative each) over K random-sign terms stay far below 1% of the range.
+  EXPECT_LT(max_diff, 1e-2f * max_abs) << "max |fp32 - bf16| " << max_diff << " of max |y| " << max_abs;
+  RecordProperty("bf16_max_abs_drift", std::to_string(max_diff));
+  std::printf("bf16 PackedLinear (%ld,%ld,%ld): max |y_fp32 - y_bf16| = %.3g, max |y| = %.3g\n", long(M), long(N),
+              long(K), max_diff, max_abs);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KernelsPackedLinear, ConcurrentForwardsWithDifferentRowCounts) {
+  const int64_t N = 70, K = 90;
+  std::vector<float> W = random_vec(N * K, -1, 1, 91), b = random_vec(N, -1, 1, 92);
+  PackedLinear lin(W.data(), b.data(), N, K);
+  auto run = [&](int64_t M, unsigned seed, float* max_err) {
+    // Buffers sized for M + 2 rows: the loop varies M so threads also race on cache insertions.
+    std::vector<float> x = random_vec((M + 2) * K, -1, 1, seed), got((M + 2) * N), want(M * N);
+    for (int rep = 0; rep < 20; ++rep) lin.forward(x.data(), M + rep % 3, got.data());
+    lin.forward(x.data(), M, got.data());
+    got.resize(M * N);
+    ref::linear(x.data(), W.data(), b.data(), want.data(), M, K, N);
+    for (size_t i = 0; i < got.size(); ++i) *max_err = std::max(*max_err, std::fabs(got[i] - want[i]));
+  };
+  float e1 = 0, e2 = 0;
+  std::thread t1(run, 17, 93u, &e1), t2(run, 5, 94u, &e2);
+  t1.join();
+  t2.join();
+  EXPECT_LT(e1, 1e-4f);
+  EXPECT_LT(e2, 1e-4f);
 }
 
 }  // namespace

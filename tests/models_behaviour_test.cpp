@@ -114,9 +114,11 @@ TEST(ModelsBart, IncrementalDecodingMatchesFullPass) {
   const auto ids = shift_tokens_right(batch.input_ids, B, T, 1, 2);
   BartScratch scratch;
   const Tensor encoded = model.encode(batch, scratch);
-  BartDecoderCache full_cache = model.start_decoder(encoded, batch.attention_mask, scratch);
+  BartDecoderCache full_cache;
+  model.start_decoder(encoded, batch.attention_mask, full_cache);
   const Tensor full = model.decode(ids.data(), T, full_cache, scratch);
-  BartDecoderCache cache = model.start_decoder(encoded, batch.attention_mask, scratch);
+  BartDecoderCache cache;
+  model.start_decoder(encoded, batch.attention_mask, cache);
   for (int64_t t = 0; t < T; ++t) {
     std::vector<int32_t> step(static_cast<size_t>(B));
     for (int64_t b = 0; b < B; ++b) step[b] = ids[b * T + t];

@@ -6,6 +6,8 @@
 
 #include "models/bart.h"
 #include "models/bert.h"
+#include "io/checkpoint.h"
+#include "kernels/kernels.h"
 #include "models/model.h"
 #include "test_util.h"
 #include "util/json.h"
@@ -80,12 +82,30 @@ TEST(ModelsGolden, BartEncoderDecoderHiddenStates) {
   expect_close(out.decoder_last_hidden_state, expected.at("decoder_last_hidden_state"), "decoder_last_hidden_state");
 }
 
-TEST(ModelsGolden, BertFeatures) {
+// tiny-bert-legacy-bin: the same weights as pytorch_model.bin with LayerNorm.gamma/beta names.
+class BertFeatures : public ::testing::TestWithParam<std::string> {};
+TEST_P(BertFeatures, MatchBertModelOutputs) {
   const json features = expected_of("tiny-bert").at("features");
-  const auto model = BertModel::load(test::golden_model("tiny-bert"));
+  const auto model = BertModel::load(test::golden_model(GetParam()));
   const auto out = model->forward(batch_of(features));
   expect_close(out.last_hidden_state, features.at("last_hidden_state"), "last_hidden_state");
   expect_close(out.pooler_output, features.at("pooler_output"), "pooler_output");
+}
+INSTANTIATE_TEST_SUITE_P(ModelsGolden, BertFeatures, ::testing::Values("tiny-bert", "tiny-bert-legacy-bin"));
+
+// BertForPreTraining's next-sentence head is a classifier on the pooler: checks token_type_ids.
+TEST(ModelsGolden, BertNextSentenceLogitsFromPooler) {
+  const auto dir = test::golden_model("tiny-bert");
+  const auto model = BertModel::load(dir);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  const Tensor W = checkpoint.load("cls.seq_relationship.weight", {2, 16});
+  const Tensor b = checkpoint.load("cls.seq_relationship.bias", {2});
+  for (const json& case_ : expected_of("tiny-bert").at("nsp")) {
+    const auto out = model->forward(batch_of(case_));
+    Tensor logits = Tensor::empty({1, 2});
+    kernels::linear(out.pooler_output.data(), W.data(), b.data(), logits.data(), 1, 16, 2);
+    expect_close(logits, case_.at("logits"), "nsp logits");
+  }
 }
 
 TEST(ModelsGolden, LabelsFollowConfig) {

@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "io/safetensors.h"
+#include "io/sharded.h"
+#include "io/torch_bin.h"
 #include "util/error.h"
 
 namespace lmpipe {
@@ -68,22 +70,75 @@ Checkpoint Checkpoint::open_safetensors(const std::filesystem::path& file) {
   Checkpoint ckpt;
   ckpt.source_ = file.string();
   read_safetensors(file, ckpt);
+  ckpt.rename_legacy_keys();
+  return ckpt;
+}
+
+Checkpoint Checkpoint::open_torch_bin(const std::filesystem::path& file) {
+  Checkpoint ckpt;
+  ckpt.source_ = file.string();
+  read_torch_bin(file, ckpt);
+  ckpt.rename_legacy_keys();
   return ckpt;
 }
 
 Checkpoint Checkpoint::open(const std::filesystem::path& model_dir) {
-  auto single = model_dir / "model.safetensors";
-  if (std::filesystem::exists(single)) {
-    Checkpoint ckpt = open_safetensors(single);
+  if (!std::filesystem::is_directory(model_dir)) throw Error(model_dir.string() + ": not a model directory");
+  // transformers' order: safetensors first, then PyTorch pickles; a single file before an index.
+  struct Format {
+    const char* file;
+    void (*read)(const std::filesystem::path&, Checkpoint&);
+    bool sharded;
+  };
+  static const Format formats[] = {{"model.safetensors", read_safetensors, false},
+                                   {"model.safetensors.index.json", read_safetensors, true},
+                                   {"pytorch_model.bin", read_torch_bin, false},
+                                   {"pytorch_model.bin.index.json", read_torch_bin, true}};
+  std::string looked_for;
+  for (const Format& format : formats) {
+    const auto path = model_dir / format.file;
+    looked_for += (looked_for.empty() ? "" : ", ") + std::string(format.file);
+    if (!std::filesystem::exists(path)) continue;
+    Checkpoint ckpt;
     ckpt.source_ = model_dir.string();
+    if (format.sharded) read_sharded(path, format.read, ckpt);
+    else format.read(path, ckpt);
+    ckpt.rename_legacy_keys();
     return ckpt;
   }
-  throw Error(model_dir.string() + ": no model.safetensors found");
+  std::string unsupported;
+  for (const char* other : {"tf_model.h5", "flax_model.msgpack", "model.ckpt.index"})
+    if (std::filesystem::exists(model_dir / other)) unsupported += std::string("; found ") + other + ", a format lmpipe does not read";
+  throw Error(model_dir.string() + ": no model weights found (looked for " + looked_for + ")" + unsupported);
 }
 
 void Checkpoint::add(const std::string& name, TensorInfo info) {
-  if (!tensors_.emplace(name, std::move(info)).second)
-    throw Error(source_ + ": tensor '" + name + "' appears twice");
+  auto it = tensors_.find(name);
+  if (it != tensors_.end())
+    throw Error(info.file + ": tensor '" + name + "' appears twice" +
+                (it->second.file == info.file ? std::string() : " (also in " + it->second.file + ")"));
+  tensors_.emplace(name, std::move(info));
+}
+
+void Checkpoint::rename_legacy_keys() {
+  static const std::pair<std::string, std::string> renames[] = {{"LayerNorm.gamma", "LayerNorm.weight"},
+                                                                {"LayerNorm.beta", "LayerNorm.bias"}};
+  std::map<std::string, TensorInfo> renamed;
+  for (auto& [name, info] : tensors_) {
+    std::string key = name;
+    for (const auto& [from, to] : renames)
+      for (size_t at = key.find(from); at != std::string::npos; at = key.find(from, at + to.size()))
+        key.replace(at, from.size(), to);
+    if (renamed.count(key) != 0)
+      throw Error(info.file + ": two tensors load as '" + key + "' (a legacy LayerNorm.gamma/beta name next to its modern one)");
+    renamed.emplace(key, std::move(info));
+  }
+  tensors_ = std::move(renamed);
+}
+
+bool Checkpoint::has_prefix(const std::string& prefix) const {
+  auto it = tensors_.lower_bound(prefix);
+  return it != tensors_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
 }
 
 const TensorInfo& Checkpoint::info(const std::string& name) const {

@@ -54,9 +54,12 @@ void read_safetensors(const std::filesystem::path& file, Checkpoint& out) {
     auto offsets = json_get<std::vector<uint64_t>>(entry, "data_offsets", at);
     if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size)
       throw Error(at + ": data_offsets out of range (data section has " + std::to_string(data_size) + " bytes)");
-    for (int64_t d : info.shape)
+    uint64_t expected = dtype_size(info.dtype);
+    for (int64_t d : info.shape) {
       if (d < 0) throw Error(at + ": negative dimension in shape " + shape_to_string(info.shape));
-    uint64_t expected = static_cast<uint64_t>(shape_numel(info.shape)) * dtype_size(info.dtype);
+      if (__builtin_mul_overflow(expected, static_cast<uint64_t>(d), &expected))
+        throw Error(at + ": shape " + shape_to_string(info.shape) + " is too large");
+    }
     if (offsets[1] - offsets[0] != expected)
       throw Error(at + ": data_offsets span " + std::to_string(offsets[1] - offsets[0]) + " bytes but shape " +
                   shape_to_string(info.shape) + " of " + dtype_name(info.dtype) + " needs " + std::to_string(expected));

@@ -39,9 +39,17 @@ void matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, 
             int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta) {
   if (M <= 0 || N <= 0) return;
   const KernelTable& t = table();
-  if (K <= 0 || M * N * K <= kSmallMatmulFlops || get_cpu_isa() == CpuIsa::scalar)
-    return t.matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
-  dnnl_matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
+  if (K > 0 && M * N * K > kSmallMatmulFlops && get_cpu_isa() != CpuIsa::scalar)
+    return dnnl_matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
+  // Row blocks of 4 (the micro-kernel height) split over threads when there is enough work.
+  const int64_t blocks = (M + 3) / 4;
+  const int nt = static_cast<int>(std::min<int64_t>(blocks, threads_for(M * N * std::max<int64_t>(K, 1) / 8)));
+  if (nt <= 1) return t.matmul(A, lda, B, ldb, C, ldc, M, N, K, transpose_b, alpha, beta);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int p = 0; p < nt; ++p) {
+    int64_t m0 = blocks * p / nt * 4, m1 = std::min(M, blocks * (p + 1) / nt * 4);
+    if (m0 < m1) t.matmul(A + m0 * lda, lda, B, ldb, C + m0 * ldc, ldc, m1 - m0, N, K, transpose_b, alpha, beta);
+  }
 }
 
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N) {

@@ -10,6 +10,7 @@
 namespace lmpipe::kernels {
 
 bool cpu_supports(CpuIsa isa) {
+  __builtin_cpu_init();  // needed if the first kernel call comes from a static initializer
   switch (isa) {
     case CpuIsa::scalar: return true;
     case CpuIsa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

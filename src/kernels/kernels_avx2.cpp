@@ -27,6 +27,11 @@ struct V {
     __m256i m = lanes_below(n);
     return {_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m))};
   }
+  // Lanes i < n read p[i·stride] (stride in elements, i·stride must fit in int32); others are 0.
+  static V gather_partial(const float* p, int64_t stride, int n) {
+    __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
+    return {_mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, idx, _mm256_castsi256_ps(lanes_below(n)), 4)};
+  }
   void store(float* p) const { _mm256_storeu_ps(p, v); }
   void store_partial(float* p, int n) const { _mm256_maskstore_ps(p, lanes_below(n), v); }
   static V set1(float x) { return {_mm256_set1_ps(x)}; }

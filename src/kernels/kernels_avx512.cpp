@@ -27,6 +27,12 @@ struct V {
   static V load_partial(const float* p, int n, float fill) {
     return {_mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << n) - 1), p)};
   }
+  // Lanes i < n read p[i·stride] (stride in elements, i·stride must fit in int32); others are 0.
+  static V gather_partial(const float* p, int64_t stride, int n) {
+    __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                     _mm512_set1_epi32(static_cast<int>(stride)));
+    return {_mm512_mask_i32gather_ps(_mm512_setzero_ps(), static_cast<__mmask16>((1u << n) - 1), idx, p, 4)};
+  }
   void store(float* p) const { _mm512_storeu_ps(p, v); }
   void store_partial(float* p, int n) const { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
   static V set1(float x) { return {_mm512_set1_ps(x)}; }

@@ -10,10 +10,15 @@ const dnnl::engine& dnnl_engine() {
   static const dnnl::engine engine = [] {
     // oneDNN has its own JIT dispatch; keep it at or below the ISA our kernels run with, so
     // LMPIPE_ISA=avx2 behaves like an AVX2 machine end to end. (Allowed once, before first use.)
-    switch (get_cpu_isa()) {
-      case CpuIsa::scalar: dnnl::set_max_cpu_isa(dnnl::cpu_isa::sse41); break;
-      case CpuIsa::avx2: dnnl::set_max_cpu_isa(dnnl::cpu_isa::avx2); break;
-      case CpuIsa::avx512: break;
+    // If another component of the process used oneDNN first, the cap is refused; it only
+    // affects speed, so carry on uncapped.
+    try {
+      switch (get_cpu_isa()) {
+        case CpuIsa::scalar: dnnl::set_max_cpu_isa(dnnl::cpu_isa::sse41); break;
+        case CpuIsa::avx2: dnnl::set_max_cpu_isa(dnnl::cpu_isa::avx2); break;
+        case CpuIsa::avx512: break;
+      }
+    } catch (const dnnl::error&) {
     }
     return dnnl::engine(dnnl::engine::kind::cpu, 0);
   }();

@@ -6,16 +6,22 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <string>
 
 #include "kernels/kernels.h"
+#include "util/error.h"
 
 namespace lmpipe::kernels {
 namespace {
 std::atomic<int>& threads() {
   static std::atomic<int> n{[] {
     const char* env = std::getenv("LMPIPE_NUM_THREADS");
-    int v = env ? std::atoi(env) : 0;
-    return v > 0 ? v : omp_get_max_threads();
+    if (!env || !*env) return omp_get_max_threads();
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 1 || v > 4096)
+      throw Error("LMPIPE_NUM_THREADS='" + std::string(env) + "': expected a thread count from 1 to 4096");
+    return static_cast<int>(v);
   }()};
   return n;
 }

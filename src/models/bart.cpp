@@ -133,19 +133,19 @@ BartModel::BartModel(const BartConfig& config, const nn::Weights& model) : confi
   shared_ = nn::Embedding::load(embed, config.vocab_size, d);
 
   const nn::Weights encoder = model["encoder"], decoder = model["decoder"];
-  encoder_positions_ = encoder["embed_positions"].copy("weight", {positions, d});
+  encoder_positions_ = nn::Embedding::load(encoder["embed_positions"], positions, d);
   encoder_layernorm_embedding_ = nn::LayerNorm::load(encoder["layernorm_embedding"], d, kLayerNormEps);
   for (int64_t i = 0; i < config.encoder_layers; ++i)
     encoder_layers_.push_back(load_encoder_layer(config, encoder["layers." + std::to_string(i)]));
 
-  decoder_positions_ = decoder["embed_positions"].copy("weight", {positions, d});
+  decoder_positions_ = nn::Embedding::load(decoder["embed_positions"], positions, d);
   decoder_layernorm_embedding_ = nn::LayerNorm::load(decoder["layernorm_embedding"], d, kLayerNormEps);
   for (int64_t i = 0; i < config.decoder_layers; ++i)
     decoder_layers_.push_back(load_decoder_layer(config, decoder["layers." + std::to_string(i)]));
 }
 
 // BartScaledWordEmbedding + BartLearnedPositionalEmbedding + layernorm_embedding
-void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const Tensor& positions, const int32_t* ids,
+void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids,
                       int64_t batch, int64_t T, int64_t past, float* out) const {
   const int64_t d = config_.d_model;
   if (past + T > config_.max_position_embeddings)
@@ -155,7 +155,7 @@ void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const Tensor& po
   shared_.lookup(ids, batch * T, out, scale, "bart: input_ids");
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < T; ++t)
-      kernels::add_inplace(out + (b * T + t) * d, positions.data() + (past + t + kPositionOffset) * d, d);
+      kernels::add_inplace(out + (b * T + t) * d, positions.weight.data() + (past + t + kPositionOffset) * d, d);
   layernorm_embedding(out, batch * T);
 }
 
@@ -188,14 +188,15 @@ Tensor BartModel::encode(const Batch& batch, BartScratch& s) const {
 }
 
 // The cross-attention half of BartDecoder's cache: encoder keys/values, computed once.
-BartDecoderCache BartModel::start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
-                                          BartScratch&) const {
+void BartModel::start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
+                              BartDecoderCache& cache) const {
   const int64_t d = config_.d_model;
   if (encoder_hidden.dim() != 3 || encoder_hidden.size(2) != d)
     throw Error("bart: encoder hidden state must be (batch, seq_len, " + std::to_string(d) + "), got " +
                 shape_to_string(encoder_hidden.shape()));
-  BartDecoderCache cache;
   cache.batch = encoder_hidden.size(0);
+  cache.length = 0;
+  cache.capacity = 0;
   cache.encoder_len = encoder_hidden.size(1);
   const int64_t rows = cache.batch * cache.encoder_len;
   if (!attention_mask.empty() && static_cast<int64_t>(attention_mask.size()) != rows)
@@ -204,10 +205,8 @@ BartDecoderCache BartModel::start_decoder(const Tensor& encoder_hidden, const st
   nn::padding_key_bias(attention_mask, rows, cache.encoder_key_bias);
   cache.layers.resize(decoder_layers_.size());
   for (size_t i = 0; i < decoder_layers_.size(); ++i) {
-    cache.layers[i].cross_kv.resize(static_cast<size_t>(rows * 2 * d));
-    decoder_layers_[i].cross_kv.forward(encoder_hidden.data(), rows, cache.layers[i].cross_kv.data());
+    decoder_layers_[i].cross_kv.forward(encoder_hidden.data(), rows, nn::scratch(cache.layers[i].cross_kv, rows * 2 * d));
   }
-  return cache;
 }
 
 // BartDecoder.forward with past key/values
@@ -220,6 +219,10 @@ Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cac
     const int64_t capacity = std::max(Tk, 2 * cache.capacity);
     for (auto& layer : cache.layers)
       for (std::vector<float>* kv : {&layer.self_k, &layer.self_v}) {
+        if (past == 0) {  // nothing to keep: reuse the buffer
+          nn::scratch(*kv, B * capacity * d);
+          continue;
+        }
         std::vector<float> grown(static_cast<size_t>(B * capacity * d));
         for (int64_t b = 0; b < B; ++b)
           std::memcpy(grown.data() + b * capacity * d, kv->data() + b * cache.capacity * d, sizeof(float) * past * d);
@@ -302,9 +305,9 @@ BartForSequenceClassification::Output BartForSequenceClassification::forward(con
   const int64_t B = batch.batch, T = batch.seq_len, d = c.d_model;
   Output out;
   out.encoder_last_hidden_state = model_.encode(batch, scratch_);
-  BartDecoderCache cache = model_.start_decoder(out.encoder_last_hidden_state, batch.attention_mask, scratch_);
+  model_.start_decoder(out.encoder_last_hidden_state, batch.attention_mask, cache_);
   const std::vector<int32_t> decoder_ids = shift_tokens_right(batch.input_ids, B, T, c.pad_token_id, c.decoder_start_token_id);
-  out.decoder_last_hidden_state = model_.decode(decoder_ids.data(), T, cache, scratch_);
+  out.decoder_last_hidden_state = model_.decode(decoder_ids.data(), T, cache_, scratch_);
 
   // The decoder state at the last <eos> of each row; rows must agree on the number of <eos>.
   std::vector<float> sentence(static_cast<size_t>(B * d));

@@ -68,21 +68,22 @@ class BartModel {
 
   // BartEncoder: hidden (batch, seq_len, d_model) of batch.input_ids under batch.attention_mask.
   Tensor encode(const Batch& batch, BartScratch& scratch) const;
-  // A cache holding the cross-attention keys/values of `encoder_hidden` (batch, Tenc, d_model);
-  // attention_mask (batch·Tenc, empty = all ones) masks the encoder's padding.
-  BartDecoderCache start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
-                                 BartScratch& scratch) const;
+  // Empties `cache` (keeping its buffers) and fills it with the cross-attention keys/values of
+  // `encoder_hidden` (batch, Tenc, d_model); attention_mask (batch·Tenc, empty = all ones) masks
+  // the encoder's padding.
+  void start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
+                     BartDecoderCache& cache) const;
   // BartDecoder on `ids` (batch, Tnew), continuing after the cache's tokens (causal self-attention,
   // cross-attention on the encoder). Returns the last hidden state (batch, Tnew, d_model).
   Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
 
  private:
-  void embed(const nn::LayerNorm& layernorm_embedding, const Tensor& positions, const int32_t* ids, int64_t batch,
+  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids, int64_t batch,
              int64_t T, int64_t past, float* out) const;
 
   BartConfig config_;
   nn::Embedding shared_;                       // shared / encoder.embed_tokens / decoder.embed_tokens (tied)
-  Tensor encoder_positions_, decoder_positions_;  // BartLearnedPositionalEmbedding (max_pos + 2, d)
+  nn::Embedding encoder_positions_, decoder_positions_;  // BartLearnedPositionalEmbedding (max_pos + 2, d)
   nn::LayerNorm encoder_layernorm_embedding_, decoder_layernorm_embedding_;
   std::vector<BartEncoderLayer> encoder_layers_;
   std::vector<BartDecoderLayer> decoder_layers_;
@@ -117,6 +118,7 @@ class BartForSequenceClassification : public SequenceClassifier {
   kernels::PackedLinear dense_, out_proj_;  // BartClassificationHead
   mutable std::mutex mutex_;                // guards scratch_
   mutable BartScratch scratch_;
+  mutable BartDecoderCache cache_;
 };
 
 }  // namespace lmpipe

@@ -1,17 +1,58 @@
 #include "models/layers.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "util/error.h"
 
 namespace lmpipe::nn {
 
+namespace {
+
+// True when [begin, end) lies in one read-only, file-backed mapping of this process
+// (/proc/self/maps: "start-end perms offset dev inode path").
+bool in_read_only_file_mapping(uintptr_t begin, uintptr_t end) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    std::istringstream fields(line);
+    std::string range, perms, offset, dev;
+    unsigned long long inode = 0;
+    if (!(fields >> range >> perms >> offset >> dev >> inode)) continue;
+    const size_t dash = range.find('-');
+    const uintptr_t start = std::stoull(range.substr(0, dash), nullptr, 16);
+    const uintptr_t stop = std::stoull(range.substr(dash + 1), nullptr, 16);
+    if (begin >= start && begin < stop) return end <= stop && inode != 0 && perms.size() > 1 && perms[1] == '-';
+  }
+  return false;
+}
+
+}  // namespace
+
+void Weights::release(const std::string& leaf) const {
+  const TensorInfo& info = ckpt_->info(key(leaf));
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(info.data) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(info.data) + info.nbytes) & ~(page - 1);
+  if (end <= begin || !in_read_only_file_mapping(begin, end)) return;
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features) {
-  const Tensor W = module.view("weight", {out_features, in_features});
-  const Tensor b = module.view("bias", {out_features});
-  return kernels::PackedLinear(W.data(), b.data(), out_features, in_features);
+  kernels::PackedLinear packed;
+  {
+    const Tensor W = module.view("weight", {out_features, in_features});
+    const Tensor b = module.view("bias", {out_features});
+    packed = kernels::PackedLinear(W.data(), b.data(), out_features, in_features);
+  }
+  module.release("weight");
+  return packed;
 }
 
 kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features) {
@@ -24,6 +65,7 @@ kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int
     const Tensor bp = modules[p].view("bias", {out_features});
     std::memcpy(W.data() + p * out_features * in_features, Wp.data(), sizeof(float) * out_features * in_features);
     std::memcpy(b.data() + p * out_features, bp.data(), sizeof(float) * out_features);
+    modules[p].release("weight");
   }
   return kernels::PackedLinear(W.data(), b.data(), parts * out_features, in_features);
 }
@@ -37,7 +79,9 @@ void LayerNorm::operator()(float* x, int64_t rows) const {
 }
 
 Embedding Embedding::load(const Weights& module, int64_t num, int64_t dim) {
-  return Embedding{module.copy("weight", {num, dim})};
+  Embedding e{module.copy("weight", {num, dim})};
+  module.release("weight");
+  return e;
 }
 
 namespace {

@@ -26,6 +26,10 @@ class Weights {
   Tensor copy(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape).clone(); }
   // fp32 view for transient use during loading (packing).
   Tensor view(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape); }
+  // Once a weight is packed or copied, drops its pages of the checkpoint's file mapping from this
+  // process (they stay in the page cache and fault back in if read again), so that loading peaks
+  // near the model's size rather than twice it. Memory that is not a read-only file mapping is left alone.
+  void release(const std::string& leaf) const;
   const Checkpoint& checkpoint() const { return *ckpt_; }
 
  private:

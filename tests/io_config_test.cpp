@@ -1,0 +1,202 @@
+// config.json / generation_config.json parsing: every golden model's files parse, typed values
+// match the files, defaults are transformers', and bad files name the file and field.
+#include <gtest/gtest.h>
+
+#include "io/config.h"
+#include "io_test_util.h"
+#include "models/gpt2_config.h"
+#include "models/t5_config.h"
+#include "test_util.h"
+
+using namespace lmpipe;
+using test::expect_error;
+using Early = GenerationConfig::EarlyStopping;
+
+TEST(IoConfig, EveryGoldenConfigParses) {
+  int configs = 0, generation_configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::fixtures() / "goldens/models")) {
+    if (!entry.is_directory()) continue;
+    SCOPED_TRACE(entry.path().string());
+    ModelConfig config = ModelConfig::load(entry.path());
+    EXPECT_FALSE(config.model_type().empty());
+    ++configs;
+    if (std::filesystem::exists(entry.path() / "generation_config.json")) ++generation_configs;
+    GenerationConfig::load(entry.path());  // generation_config.json, or config.json's fields
+    if (config.model_type() == "gpt2") GPT2Config::from_config(config);
+    if (config.model_type() == "t5") T5Config::from_config(config);
+  }
+  EXPECT_EQ(configs, 14);
+  EXPECT_EQ(generation_configs, 5);
+}
+
+TEST(IoConfig, TypedAccessAndErrors) {
+  ModelConfig c = ModelConfig::load(test::golden_model("tiny-bert"));
+  EXPECT_EQ(c.get<int64_t>("hidden_size"), 16);
+  EXPECT_DOUBLE_EQ(c.get<double>("layer_norm_eps"), 1e-12);
+  EXPECT_EQ(c.get<std::string>("hidden_act"), "gelu");
+  EXPECT_FALSE(c.has("bos_token_id"));  // null
+  EXPECT_EQ(c.get_optional<int64_t>("bos_token_id"), std::nullopt);
+  EXPECT_EQ(c.get_or<int64_t>("not_there", 7), 7);
+  const std::string file = (test::golden_model("tiny-bert") / "config.json").string();
+  expect_error([&] { c.get<int64_t>("not_there"); }, {file, "missing field 'not_there'"});
+  expect_error([&] { c.get<int64_t>("hidden_act"); }, {file, "'hidden_act'", "an integer"});
+  expect_error([&] { c.get<bool>("hidden_size"); }, {file, "'hidden_size'", "a boolean"});
+  expect_error([&] { c.get<int64_t>("layer_norm_eps"); }, {file, "'layer_norm_eps'", "an integer"});
+}
+
+TEST(IoConfig, InvalidOrMissingConfigJson) {
+  test::ScratchDir dir;
+  expect_error([&] { ModelConfig::load(dir.path()); }, {(dir / "config.json").string(), "missing"});
+  test::write_file(dir / "config.json", R"({"model_type": "bert",)");
+  expect_error([&] { ModelConfig::load(dir.path()); }, {(dir / "config.json").string(), "invalid JSON"});
+  test::write_file(dir / "config.json", "[1]");
+  expect_error([&] { ModelConfig::load(dir.path()); }, {(dir / "config.json").string(), "JSON object"});
+}
+
+TEST(IoGenerationConfig, BartCnnSummarizationSettings) {
+  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-bart-cnn"));
+  EXPECT_EQ(g.num_beams, 4);
+  EXPECT_EQ(g.no_repeat_ngram_size, 3);
+  EXPECT_DOUBLE_EQ(g.length_penalty, 2.0);
+  EXPECT_EQ(g.early_stopping, Early::WhenDone);
+  EXPECT_EQ(g.max_length, 24);
+  EXPECT_EQ(g.min_length, 4);
+  EXPECT_EQ(g.bos_token_id, 0);
+  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{2}));
+  EXPECT_EQ(g.pad_token_id, 1);
+  EXPECT_EQ(g.decoder_start_token_id, 2);
+  EXPECT_EQ(g.forced_bos_token_id, 0);
+  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{2}));
+  EXPECT_FALSE(g.do_sample);
+}
+
+TEST(IoGenerationConfig, TransformersDefaults) {
+  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-gpt2-bf16"));
+  EXPECT_EQ(g.max_length, 20);
+  EXPECT_EQ(g.max_new_tokens, std::nullopt);
+  EXPECT_EQ(g.min_length, 0);
+  EXPECT_EQ(g.num_beams, 1);
+  EXPECT_FALSE(g.do_sample);
+  EXPECT_DOUBLE_EQ(g.temperature, 1.0);
+  EXPECT_EQ(g.top_k, 50);
+  EXPECT_DOUBLE_EQ(g.top_p, 1.0);
+  EXPECT_DOUBLE_EQ(g.repetition_penalty, 1.0);
+  EXPECT_EQ(g.no_repeat_ngram_size, 0);
+  EXPECT_DOUBLE_EQ(g.length_penalty, 1.0);
+  EXPECT_EQ(g.early_stopping, Early::Heuristic);
+  EXPECT_EQ(g.bos_token_id, 50256);
+  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{50256}));
+  EXPECT_EQ(g.pad_token_id, std::nullopt);
+  EXPECT_EQ(g.decoder_start_token_id, std::nullopt);
+  EXPECT_TRUE(g.forced_eos_token_id.empty());
+
+  GenerationConfig t5 = GenerationConfig::load(test::golden_model("tiny-t5"));
+  EXPECT_EQ(t5.decoder_start_token_id, 0);
+  EXPECT_EQ(t5.pad_token_id, 0);
+  EXPECT_EQ(t5.eos_token_id, (std::vector<int64_t>{1}));
+}
+
+TEST(IoGenerationConfig, FallsBackToConfigJson) {
+  // tiny-bart-mnli has no generation_config.json; its config.json carries the token ids.
+  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-bart-mnli"));
+  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{2}));
+  EXPECT_EQ(g.decoder_start_token_id, 2);
+  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{2}));
+  EXPECT_EQ(g.num_beams, 1);
+}
+
+TEST(IoGenerationConfig, ListsNeverAndBadValues) {
+  test::ScratchDir dir;
+  const auto file = dir / "generation_config.json";
+  test::write_file(file, R"({"eos_token_id": [1, 2], "early_stopping": "never", "max_new_tokens": 5,
+                             "do_sample": true, "temperature": 0.7, "top_k": 10, "top_p": 0.9,
+                             "repetition_penalty": 1.3, "forced_eos_token_id": [3, 4]})");
+  GenerationConfig g = GenerationConfig::load(dir.path());
+  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(g.early_stopping, Early::Never);
+  EXPECT_EQ(g.max_new_tokens, 5);
+  EXPECT_TRUE(g.do_sample);
+  EXPECT_DOUBLE_EQ(g.temperature, 0.7);
+  EXPECT_EQ(g.top_k, 10);
+  EXPECT_DOUBLE_EQ(g.top_p, 0.9);
+  EXPECT_DOUBLE_EQ(g.repetition_penalty, 1.3);
+
+  const std::string where = file.string();
+  test::write_file(file, R"({"num_beams": "4"})");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'num_beams'", "an integer"});
+  test::write_file(file, R"({"eos_token_id": [1, "x"]})");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'eos_token_id'"});
+  test::write_file(file, R"({"early_stopping": "sometimes"})");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'early_stopping'"});
+  test::write_file(file, R"({"num_beams": 0})");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'num_beams'", ">= 1"});
+  test::write_file(file, R"({"do_sample": true, "top_p": 1.5})");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'top_p'"});
+  test::write_file(file, R"({"num_beams": 4,)");
+  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "invalid JSON"});
+}
+
+TEST(IoModelConfigs, Gpt2) {
+  GPT2Config g = GPT2Config::from_config(ModelConfig::load(test::golden_model("tiny-gpt2-bf16")));
+  EXPECT_EQ(g.vocab_size, 50257);
+  EXPECT_EQ(g.n_positions, 128);
+  EXPECT_EQ(g.n_embd, 16);
+  EXPECT_EQ(g.n_layer, 2);
+  EXPECT_EQ(g.n_head, 4);
+  EXPECT_EQ(g.head_dim(), 4);
+  EXPECT_EQ(g.n_inner, 64);  // null -> 4 * n_embd
+  EXPECT_EQ(g.activation_function, "gelu_new");
+  EXPECT_DOUBLE_EQ(g.layer_norm_epsilon, 1e-5);
+  EXPECT_TRUE(g.scale_attn_weights);
+  EXPECT_FALSE(g.scale_attn_by_inverse_layer_idx);
+  EXPECT_TRUE(g.tie_word_embeddings);
+  EXPECT_EQ(g.eos_token_id, 50256);
+  EXPECT_EQ(g.pad_token_id, std::nullopt);
+
+  // attribute_map aliases and transformers' defaults.
+  GPT2Config d = GPT2Config::from_config(ModelConfig("config.json", {{"hidden_size", 32}, {"num_attention_heads", 2}}));
+  EXPECT_EQ(d.n_embd, 32);
+  EXPECT_EQ(d.n_head, 2);
+  EXPECT_EQ(d.n_layer, 12);
+  EXPECT_EQ(d.n_inner, 128);
+  EXPECT_EQ(d.bos_token_id, 50256);
+  expect_error([] { GPT2Config::from_config(ModelConfig("config.json", {{"n_embd", 10}, {"n_head", 4}})); },
+               {"config.json", "not divisible"});
+  expect_error([] { GPT2Config::from_config(ModelConfig("config.json", {{"model_type", "bert"}})); }, {"not gpt2"});
+}
+
+TEST(IoModelConfigs, T5) {
+  T5Config t = T5Config::from_config(ModelConfig::load(test::golden_model("tiny-t5")));
+  EXPECT_EQ(t.vocab_size, 2100);
+  EXPECT_EQ(t.d_model, 32);
+  EXPECT_EQ(t.d_kv, 8);
+  EXPECT_EQ(t.d_ff, 64);
+  EXPECT_EQ(t.num_layers, 2);
+  EXPECT_EQ(t.num_decoder_layers, 2);
+  EXPECT_EQ(t.num_heads, 4);
+  EXPECT_EQ(t.relative_attention_num_buckets, 32);
+  EXPECT_EQ(t.relative_attention_max_distance, 128);
+  EXPECT_DOUBLE_EQ(t.layer_norm_epsilon, 1e-6);
+  EXPECT_EQ(t.dense_act_fn, "relu");
+  EXPECT_FALSE(t.is_gated_act);
+  EXPECT_TRUE(t.scale_decoder_outputs);
+  EXPECT_EQ(t.decoder_start_token_id, 0);
+  EXPECT_EQ(t.eos_token_id, (std::vector<int64_t>{1}));
+
+  T5Config flan = T5Config::from_config(ModelConfig::load(test::golden_model("tiny-flan-t5")));
+  EXPECT_TRUE(flan.is_gated_act);
+  EXPECT_EQ(flan.dense_act_fn, "gelu_new");
+  EXPECT_FALSE(flan.scale_decoder_outputs);
+
+  T5Config d = T5Config::from_config(ModelConfig("config.json", {{"num_layers", 3}, {"feed_forward_proj", "gated-silu"},
+                                                                 {"tie_word_embeddings", false}}));
+  EXPECT_EQ(d.num_decoder_layers, 3);
+  EXPECT_EQ(d.dense_act_fn, "silu");
+  EXPECT_TRUE(d.is_gated_act);
+  EXPECT_FALSE(d.scale_decoder_outputs);  // older configs: implied by tie_word_embeddings
+  EXPECT_EQ(d.d_model, 512);
+  for (const char* bad : {"foo-relu", "gated-gelu-x"})
+    expect_error([&] { T5Config::from_config(ModelConfig("config.json", {{"feed_forward_proj", bad}})); },
+                 {"config.json", "feed_forward_proj"});
+}
