@@ -18,6 +18,8 @@ namespace lmpipe {
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
+  // The model's token strings, as HF's Encoding.tokens (an unknown Unigram piece keeps its text;
+  // id_to_token(ids[i]) gives transformers' convert_ids_to_tokens instead).
   std::vector<std::string> tokens;
   // [start, end) in Unicode code points of the input text (of the sequence the token came from);
   // (0, 0) for special tokens added by the post-processor, as HF does.
@@ -31,11 +33,13 @@ struct Encoding {
 enum class Truncation { None, LongestFirst, OnlyFirst, OnlySecond };
 enum class PaddingSide { Right, Left };
 
+// Truncation keeps the start of the sequences (HF's direction "right"); overflowing tokens are
+// not returned. As in tokenizers 0.23, pieces past max_length are not tokenized at all, which
+// decides how longest_first splits a pair.
 struct EncodeOptions {
   bool add_special_tokens = true;
   Truncation truncation = Truncation::None;
   size_t max_length = 0;  // with truncation; 0 means the tokenizer's model_max_length
-  size_t stride = 0;
 };
 
 class Tokenizer {
@@ -52,15 +56,18 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  // Throws lmpipe::Error on invalid UTF-8.
+  // Throws lmpipe::Error on invalid UTF-8, or when the truncation strategy cannot reach max_length.
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
   Encoding encode_pair(std::string_view text, std::string_view text_pair, const EncodeOptions& options = {}) const;
   // Encodes in parallel; results in input order.
   std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
   std::vector<Encoding> encode_pair_batch(const std::vector<std::pair<std::string, std::string>>& pairs,
                                           const EncodeOptions& options = {}) const;
-  // Pads every encoding to the longest (or to `length` when larger) with the pad token.
-  void pad(std::vector<Encoding>& batch, PaddingSide side = PaddingSide::Right, size_t length = 0) const;
+  // Pads every encoding to the longest (or to `length` when larger) with the pad token
+  // (tokenizer_config.json's pad_token, else tokenizer.json's padding); throws lmpipe::Error
+  // when padding is needed and there is no pad token.
+  // The side defaults to tokenizer_config.json's padding_side (right when unset).
+  void pad(std::vector<Encoding>& batch, std::optional<PaddingSide> side = std::nullopt, size_t length = 0) const;
 
   // Decodes ids; clean-up of tokenization spaces follows tokenizer_config.json
   // (clean_up_tokenization_spaces, default false as in transformers v5).

@@ -13,12 +13,28 @@ bool is_bert_punctuation(char32_t c) {
   return ascii_punct || is_punctuation(c);
 }
 
+// Whitespace removed, then each punctuation character isolated; done in one pass, which cuts
+// exactly where HF's two passes do.
 class BertPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(PreTokenizedString& s) const override {
-    s.split([](NormalizedString& n) { return n.split(find_char_matches(n.get(), is_whitespace), SplitBehavior::Removed); });
     s.split([](NormalizedString& n) {
-      return n.split(find_char_matches(n.get(), is_bert_punctuation), SplitBehavior::Isolated);
+      const std::string& t = n.get();
+      std::vector<NormalizedString> out;
+      size_t start = 0;
+      for (size_t i = 0; i < t.size();) {
+        size_t len;
+        char32_t c = decode_utf8(t, i, len);
+        bool space = is_whitespace(c);
+        if (space || is_bert_punctuation(c)) {
+          if (start < i) out.push_back(n.slice(start, i));
+          if (!space) out.push_back(n.slice(i, i + len));
+          start = i + len;
+        }
+        i += len;
+      }
+      if (start < t.size()) out.push_back(start == 0 ? std::move(n) : n.slice(start, t.size()));
+      return out;
     });
   }
 };

@@ -13,7 +13,7 @@ NormalizedString::NormalizedString(std::string_view text, size_t shift)
   for (size_t i = 0; i < text.size();) {
     size_t len;
     decode_utf8(text, i, len);
-    for (size_t k = 0; k < len; ++k) alignments_.emplace_back(shift + i, shift + i + len);
+    for (size_t k = 0; k < len; ++k) alignments_.push_back(make_span(shift + i, shift + i + len));
     i += len;
   }
 }
@@ -41,10 +41,10 @@ void NormalizedString::transform_range(size_t start, size_t end, const std::vect
   for (auto [c, change] : dest) {
     Span align;
     if (change > 0) {
-      align = offset < 1 ? Span{original_start_, original_start_} : alignments_[offset - 1];
+      align = offset < 1 ? make_span(original_start_, original_start_) : alignments_[offset - 1];
     } else {
       align = offset < alignments_.size() ? alignments_[offset]
-                                          : (offset > 0 ? alignments_[offset - 1] : Span{original_start_, original_start_});
+                                          : (offset > 0 ? alignments_[offset - 1] : make_span(original_start_, original_start_));
       offset += skip_chars(1);
     }
     if (change < 0) offset += skip_chars(static_cast<size_t>(-change));
@@ -118,7 +118,7 @@ void NormalizedString::replace(const std::vector<PatternPiece>& pieces, std::str
       continue;
     }
     // Every inserted character takes the alignment of the last replaced byte.
-    Span align = p.end >= 1 ? alignments_[p.end - 1] : Span{original_start_, original_start_};
+    Span align = p.end >= 1 ? alignments_[p.end - 1] : make_span(original_start_, original_start_);
     text.append(content);
     aligns.insert(aligns.end(), content.size(), align);
   }
@@ -180,7 +180,7 @@ void NormalizedString::strip(bool left, bool right) {
 }
 
 Span NormalizedString::to_original(size_t start, size_t end) const {
-  if (start >= end || end > alignments_.size()) return {original_start_ + start, original_start_ + start};
+  if (start >= end || end > alignments_.size()) return make_span(original_start_ + start, original_start_ + start);
   return {alignments_[start].first, alignments_[end - 1].second};
 }
 
@@ -233,24 +233,6 @@ std::vector<NormalizedString> NormalizedString::split(const std::vector<PatternP
   out.reserve(cuts.size());
   for (const auto& c : cuts)
     if (!c.remove) out.push_back(slice(c.start, c.end));
-  return out;
-}
-
-std::vector<PatternPiece> find_char_matches(std::string_view s, const std::function<bool(char32_t)>& pred) {
-  if (s.empty()) return {{0, 0, false}};
-  std::vector<PatternPiece> out;
-  size_t last = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t len;
-    char32_t c = decode_utf8(s, i, len);
-    if (pred(c)) {
-      if (last < i) out.push_back({last, i, false});
-      out.push_back({i, i + len, true});
-      last = i + len;
-    }
-    i += len;
-  }
-  if (last < s.size()) out.push_back({last, s.size(), false});
   return out;
 }
 

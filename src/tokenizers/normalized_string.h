@@ -4,6 +4,7 @@
 // list of pieces pre-tokenization cuts it into (PreTokenizedString).
 // Alignments here are absolute byte offsets into the whole input, so slices need no shift.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,10 +13,13 @@
 #include <vector>
 
 #include "tokenizers/model.h"
+#include "tokenizers/unicode.h"
 
 namespace lmpipe::tok {
 
-using Span = std::pair<size_t, size_t>;
+// Original byte range; 32-bit to halve the per-byte alignment memory.
+using Span = std::pair<uint32_t, uint32_t>;
+inline Span make_span(size_t start, size_t end) { return {static_cast<uint32_t>(start), static_cast<uint32_t>(end)}; }
 // A normalized character and how it relates to the text it replaces: 0 replaces one
 // character, +1 is inserted, -n replaces one character and removes the n that follow.
 using Change = std::pair<char32_t, int>;
@@ -71,7 +75,8 @@ class NormalizedString {
 };
 
 // Pattern searches over a string, each returning a cover of it as HF's Pattern::find_matches.
-std::vector<PatternPiece> find_char_matches(std::string_view s, const std::function<bool(char32_t)>& pred);
+template <typename Pred>
+std::vector<PatternPiece> find_char_matches(std::string_view s, Pred&& pred);
 std::vector<PatternPiece> find_literal_matches(std::string_view s, std::string_view literal);
 // Flips is_match (HF's Invert).
 void invert_matches(std::vector<PatternPiece>& pieces);
@@ -100,5 +105,24 @@ struct PreTokenizedString {
     splits = std::move(out);
   }
 };
+
+template <typename Pred>
+std::vector<PatternPiece> find_char_matches(std::string_view s, Pred&& pred) {
+  if (s.empty()) return {{0, 0, false}};
+  std::vector<PatternPiece> out;
+  size_t last = 0;
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    char32_t c = decode_utf8(s, i, len);
+    if (pred(c)) {
+      if (last < i) out.push_back({last, i, false});
+      out.push_back({i, i + len, true});
+      last = i + len;
+    }
+    i += len;
+  }
+  if (last < s.size()) out.push_back({last, s.size(), false});
+  return out;
+}
 
 }  // namespace lmpipe::tok

@@ -8,6 +8,7 @@
 #include "tokenizers/added_vocabulary.h"
 #include "tokenizers/decoder.h"
 #include "tokenizers/encoding_ops.h"
+#include "tokenizers/legacy.h"
 #include "tokenizers/model.h"
 #include "tokenizers/normalizer.h"
 #include "tokenizers/post_processor.h"
@@ -33,7 +34,8 @@ struct Tokenizer::Impl {
   std::string pad_token;
 
   Impl(const json& tokenizer_json, const std::string& where, const json& config, const std::string& config_where);
-  Encoding encode_sequence(std::string_view text, int32_t type_id) const;
+  // Stops tokenizing pieces once `token_limit` tokens are reached (HF 0.23's truncation early exit).
+  Encoding encode_sequence(std::string_view text, int32_t type_id, size_t token_limit) const;
   Encoding encode(std::string_view a, const std::string_view* b, const EncodeOptions& o) const;
   std::optional<int32_t> token_to_id(std::string_view token) const;
 };
@@ -100,7 +102,7 @@ class CharOffsets {
 
 }  // namespace
 
-Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id) const {
+Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id, size_t token_limit) const {
   size_t bad = tok::find_invalid_utf8(text);
   if (bad != std::string_view::npos) throw Error("tokenizer: input text is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   tok::PreTokenizedString pts = added.extract_and_normalize(text, normalizer.get());
@@ -108,6 +110,7 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
   CharOffsets chars(text);
   Encoding e;
   for (auto& split : pts.splits) {
+    if (e.ids.size() >= token_limit) break;
     if (!split.tokens) split.tokens = model->tokenize(split.normalized.get());
     for (auto& t : *split.tokens) {
       auto [bs, be] = split.normalized.to_original(t.start, t.end);
@@ -125,9 +128,11 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
 }
 
 Encoding Tokenizer::Impl::encode(std::string_view a, const std::string_view* b, const EncodeOptions& o) const {
-  Encoding first = encode_sequence(a, 0);
+  size_t limit = SIZE_MAX;
+  if (o.truncation != Truncation::None) limit = o.max_length ? o.max_length : settings.model_max_length;
+  Encoding first = encode_sequence(a, 0, limit);
   std::optional<Encoding> second;
-  if (b) second = encode_sequence(*b, 1);
+  if (b) second = encode_sequence(*b, 1, limit);
   if (o.truncation != Truncation::None) {
     size_t max_length = o.max_length ? o.max_length : settings.model_max_length;
     size_t added_tokens = o.add_special_tokens && post_processor ? post_processor->added_tokens(b != nullptr) : 0;
@@ -152,8 +157,11 @@ Tokenizer Tokenizer::from_dir(const fs::path& dir) {
   fs::path config_path = dir / "tokenizer_config.json";
   json config = fs::exists(config_path) ? read_json_file(config_path) : json::object();
   fs::path tj_path = dir / "tokenizer.json";
-  if (!fs::exists(tj_path))
-    throw Error(tj_path.string() + ": missing (conversion of legacy vocabulary files is not available)");
+  if (!fs::exists(tj_path)) {
+    std::optional<json> converted = tok::legacy_tokenizer_json(dir);
+    if (!converted) throw Error(tj_path.string() + ": missing, and no legacy vocabulary files to convert");
+    return Tokenizer(std::make_unique<Impl>(*converted, dir.string() + " (converted legacy files)", config, config_path.string()));
+  }
   json tj = read_json_file(tj_path);
   return Tokenizer(std::make_unique<Impl>(tj, tj_path.string(), config, config_path.string()));
 }
@@ -202,14 +210,15 @@ std::vector<Encoding> Tokenizer::encode_pair_batch(const std::vector<std::pair<s
   return out;
 }
 
-void Tokenizer::pad(std::vector<Encoding>& batch, PaddingSide side, size_t length) const {
+void Tokenizer::pad(std::vector<Encoding>& batch, std::optional<PaddingSide> side, size_t length) const {
   size_t target = length;
   for (const auto& e : batch) target = std::max(target, e.size());
   bool needed = false;
   for (const auto& e : batch) needed |= e.size() < target;
   if (!needed) return;
   if (!impl_->pad_id) throw Error("tokenizer: cannot pad, the tokenizer has no pad token");
-  for (auto& e : batch) tok::pad_encoding(e, target, side, *impl_->pad_id, 0, impl_->pad_token);
+  PaddingSide s = side.value_or(impl_->settings.padding_side);
+  for (auto& e : batch) tok::pad_encoding(e, target, s, *impl_->pad_id, 0, impl_->pad_token);
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
