@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "test_util.h"
@@ -12,30 +16,31 @@ using lmpipe::json;
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code;
   std::string out;
 };
 
 // Runs the CLI through the shell; stderr is discarded unless asked for.
-Run run_cli(const std::string& args, const std::string& stdin_text = "") {
-  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + " 2>/dev/null";
-  if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
-  else cmd += " </dev/null";
+CliRun run_cli(const std::string& args, const std::string& stdin_text = "") {
+  auto input = std::filesystem::temp_directory_path() / ("lmpipe_cli_stdin_" + std::to_string(::getpid()));
+  std::ofstream(input, std::ios::binary) << stdin_text;
+  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + " 2>/dev/null <" + input.string();
   FILE* pipe = ::popen(cmd.c_str(), "r");
-  Run run{-1, ""};
+  CliRun run{-1, ""};
   char buf[4096];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
   int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::filesystem::remove(input);
   return run;
 }
 
 std::string model() { return lmpipe::test::golden_model("tiny-bart-mnli").string(); }
 
 TEST(CliZeroShot, ClassifiesArgumentText) {
-  Run r = run_cli("zero-shot --model " + model() + " --labels 'spam,not spam' --template 'This email is {}.' 'Get a free iPhone now!'");
+  CliRun r = run_cli("zero-shot --model " + model() + " --labels 'spam,not spam' --template 'This email is {}.' 'Get a free iPhone now!'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   json j = json::parse(r.out);
   EXPECT_EQ(j["sequence"], "Get a free iPhone now!");
@@ -44,8 +49,8 @@ TEST(CliZeroShot, ClassifiesArgumentText) {
 }
 
 TEST(CliZeroShot, StreamsOneResultPerStdinLine) {
-  Run r = run_cli("zero-shot --model " + model() + " --labels 'spam,not spam'",
-                  "first email\\n{\"text\": \"second email\"}\\n\"third email\"\\n");
+  CliRun r = run_cli("zero-shot --model " + model() + " --labels 'spam,not spam'",
+                  "first email\n{\"text\": \"second email\"}\n\"third email\"\n");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::vector<std::string> lines;
   size_t start = 0, nl;

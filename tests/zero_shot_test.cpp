@@ -164,3 +164,28 @@ TEST(ZeroShot, UnknownTaskAndMissingModel) {
 }
 
 }  // namespace
+
+// The README's main job by Hub id: a cold download into an empty cache, then the pipeline runs.
+#include "fake_hub.h"
+#include "io/hub.h"
+
+namespace {
+
+TEST(ZeroShot, LoadsAModelDownloadedFromTheHub) {
+  lmpipe::test::FakeHub hub;
+  hub.add_repo("org/tiny-bart-mnli", test::golden_model("tiny-bart-mnli"));
+  auto cache = std::filesystem::temp_directory_path() / ("lmpipe_zs_cache_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(cache);
+  HubOptions options;
+  options.endpoint = hub.endpoint();
+  options.cache_dir = cache;
+  options.progress = false;
+  auto dir = resolve_model("org/tiny-bart-mnli", options);
+  ZeroShotClassificationPipeline classifier(dir);
+  auto result = classifier.classify("Get a free iPhone now!", {"spam", "not spam"}, {"This email is {}.", false});
+  EXPECT_EQ(result.labels, (std::vector<std::string>{"not spam", "spam"}));
+  EXPECT_NEAR(result.scores[0], 0.6257941126823425, 1e-5);
+  std::filesystem::remove_all(cache);
+}
+
+}  // namespace

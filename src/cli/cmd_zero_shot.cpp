@@ -11,7 +11,7 @@
 
 #include "cli/commands.h"
 #include "lmpipe/zero_shot.h"
-#include "pipelines/resolve.h"
+#include "io/hub.h"
 #include "util/error.h"
 
 namespace lmpipe::cli {
@@ -20,6 +20,7 @@ namespace {
 
 struct ZeroShotArgs {
   std::string model = "facebook/bart-large-mnli";
+  std::string revision = "main";
   std::string labels;
   std::string hypothesis_template = "This example is {}.";
   bool multi_label = false;
@@ -120,6 +121,7 @@ void register_zero_shot(CLI::App& app) {
   auto args = std::make_shared<ZeroShotArgs>();
   CLI::App* cmd = app.add_subcommand("zero-shot", "zero-shot-classification with an NLI model");
   cmd->add_option("-m,--model", args->model, "model directory or Hub id")->capture_default_str();
+  cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
   cmd->add_option("-l,--labels", args->labels, "candidate labels, comma-separated")->required();
   cmd->add_option("-t,--template", args->hypothesis_template, "hypothesis template with {} for the label")
       ->capture_default_str();
@@ -132,7 +134,9 @@ void register_zero_shot(CLI::App& app) {
     std::vector<std::string> labels = ZeroShotClassificationPipeline::parse_labels(args->labels);
     if (labels.empty()) throw Error("--labels: no candidate labels given");
     ZeroShotOptions options{args->hypothesis_template, args->multi_label};
-    ZeroShotClassificationPipeline classifier(resolve_model_dir(args->model));
+    HubOptions hub;
+    hub.revision = args->revision;
+    ZeroShotClassificationPipeline classifier(resolve_model(args->model, hub));
     if (args->texts.empty()) {
       int rc = run_stream(classifier, labels, options, args->batch_size);
       if (rc != 0) throw CLI::RuntimeError(rc);

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "lmpipe/zero_shot.h"
-#include "pipelines/resolve.h"
+#include "io/hub.h"
 #include "util/error.h"
 
 namespace lmpipe {
@@ -36,7 +36,7 @@ std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& m
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
     throw Error("unknown task '" + task + "' (supported: " + known + ")");
   }
-  return it->second.make(resolve_model_dir(model.empty() ? it->second.default_model : model));
+  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model));
 }
 
 }  // namespace lmpipe
