@@ -54,7 +54,7 @@ INSTANTIATE_TEST_SUITE_P(All, TokenizerLegacyGolden,
 fs::path scratch_dir(const std::string& name);
 
 // Without tokenizer.json, Tokenizer::from_dir converts the legacy files and encodes every golden
-// row (single texts and pairs) as the reference did.
+// row (ids, offsets, decoded text) and pair as the reference did.
 TEST_P(TokenizerLegacyGolden, EncodesLikeGoldenWithoutTokenizerJson) {
   const fs::path src = test::golden_tokenizer(GetParam());
   const fs::path dir = scratch_dir(std::string("e2e_") + GetParam());
@@ -65,7 +65,12 @@ TEST_P(TokenizerLegacyGolden, EncodesLikeGoldenWithoutTokenizerJson) {
   size_t checked = 0;
   for (const json& row : golden.at("rows")) {
     const std::string text = row.at("text");
-    EXPECT_EQ(tok.encode(text).ids, row.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << text;
+    Encoding e = tok.encode(text);
+    EXPECT_EQ(e.ids, row.at("input_ids").get<std::vector<int32_t>>()) << GetParam() << ": " << text;
+    std::vector<std::vector<size_t>> offsets;
+    for (auto [a, b] : e.offsets) offsets.push_back({a, b});
+    EXPECT_EQ(offsets, row.at("offsets").get<std::vector<std::vector<size_t>>>()) << GetParam() << ": " << text;
+    EXPECT_EQ(tok.decode(e.ids, true), row.at("decoded").get<std::string>()) << GetParam() << ": " << text;
     ++checked;
   }
   for (const json& pair : golden.value("pairs", json::array())) {
@@ -104,6 +109,42 @@ TEST(TokenizerLegacy, SettingsFromTokenizerConfig) {
   ASSERT_EQ(j["added_tokens"].size(), 5u);
   EXPECT_EQ(j["added_tokens"][4]["content"], "[MASK]");
   EXPECT_EQ(j["added_tokens"][4]["lstrip"], true);
+  fs::remove_all(dir);
+}
+
+// The layout of older Hub repos: no tokenizer_class, special tokens in special_tokens_map.json,
+// extra tokens in added_tokens.json; the class comes from config.json's model_type.
+TEST(TokenizerLegacy, OlderLayoutWithSpecialTokensMap) {
+  const fs::path src = test::golden_tokenizer("deberta-v3");
+  fs::path dir = scratch_dir("old_deberta");
+  fs::copy_file(src / "spm.model", dir / "spm.model");
+  fs::copy_file(src / "config.json", dir / "config.json");
+  write(dir / "tokenizer_config.json", R"({"do_lower_case": false, "vocab_type": "spm"})");
+  write(dir / "special_tokens_map.json", R"({"bos_token": "[CLS]", "cls_token": "[CLS]", "eos_token": "[SEP]",
+    "mask_token": "[MASK]", "pad_token": "[PAD]", "sep_token": "[SEP]", "unk_token": "[UNK]"})");
+  write(dir / "added_tokens.json", R"({"<new>": 2000})");
+  json j = legacy_tokenizer_json(dir).value();
+  json shipped = read_json_file(src / "tokenizer.json");
+  for (const char* key : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "model"}) EXPECT_EQ(j[key], shipped[key]) << key;
+  json expected_added = shipped["added_tokens"];
+  expected_added.push_back({{"id", 2000}, {"content", "<new>"}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                            {"normalized", true}, {"special", false}});
+  EXPECT_EQ(j["added_tokens"], expected_added);
+  fs::remove_all(dir);
+
+  // An AddedToken dict for a special token brings its flags (RoBERTa's <mask> lstrip).
+  dir = scratch_dir("old_roberta");
+  write(dir / "vocab.json", R"({"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "a": 4, "<mask>": 5})");
+  write(dir / "merges.txt", "#version: 0.2\n");
+  write(dir / "config.json", R"({"model_type": "roberta"})");
+  write(dir / "special_tokens_map.json", R"({"mask_token": {"content": "<mask>", "lstrip": true, "normalized": false, "rstrip": false,
+    "single_word": false}})");
+  j = legacy_tokenizer_json(dir).value();
+  EXPECT_EQ(j["post_processor"]["type"], "RobertaProcessing");
+  ASSERT_EQ(j["added_tokens"].size(), 5u);
+  EXPECT_EQ(j["added_tokens"][4]["content"], "<mask>");
+  EXPECT_EQ(j["added_tokens"][4]["lstrip"], true);
+  EXPECT_EQ(j["added_tokens"][0]["lstrip"], false);
   fs::remove_all(dir);
 }
 

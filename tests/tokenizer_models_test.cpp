@@ -2,7 +2,9 @@
 // mirror HF tokenizers' own unit tests) and on the real vocabularies of the golden tokenizers.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -175,6 +177,28 @@ TEST(TokenizerModelsBpe, Gpt2Vocabulary) {
   auto t = m->tokenize("numbers");
   EXPECT_EQ(values(t), (std::vector<std::string>{"n", "umbers"}));
   EXPECT_EQ(offsets(t), (std::vector<std::pair<size_t, size_t>>{{0, 1}, {1, 7}}));
+}
+
+TEST(TokenizerModelsBpe, ConcurrentTokenizeMatchesSerial) {
+  json tj = read_json_file(test::golden_tokenizer("gpt2") / "tokenizer.json");
+  auto m = model_from_json(tj.at("model"), "gpt2/tokenizer.json");
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i) words.push_back("\xC4\xA0w" + std::to_string(i * 7919 % 1000) + "ing" + std::string(1, char('a' + i % 26)));
+  std::vector<std::vector<uint32_t>> expected;
+  auto fresh = model_from_json(tj.at("model"), "gpt2/tokenizer.json");
+  for (const auto& w : words) expected.push_back(ids(fresh->tokenize(w)));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round)
+        for (size_t i = 0; i < words.size(); ++i) {
+          size_t k = (i * (t + 1) + round) % words.size();
+          if (ids(m->tokenize(words[k])) != expected[k]) ++mismatches;
+        }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 // ---- WordPiece / WordLevel ----

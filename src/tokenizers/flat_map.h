@@ -24,7 +24,7 @@ inline uint64_t hash_bytes(std::string_view s) {
     n -= 8;
   }
   uint64_t v = 0;
-  std::memcpy(&v, p, n);
+  if (n) std::memcpy(&v, p, n);
   h = (h ^ v) * 0x94D049BB133111EBull;
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
@@ -51,16 +51,17 @@ class StringIdMap {
   void insert(std::string_view key, uint32_t id) {
     if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
     uint64_t h = hash_bytes(key);
+    const uint64_t head = head_of(key);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.len == kEmpty) {
-        s = Slot{static_cast<uint32_t>(h), static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), id};
+        s = Slot{head, static_cast<uint32_t>(h), static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), id};
         arena_.append(key);
         ++size_;
         return;
       }
-      if (s.hash == static_cast<uint32_t>(h) && key_of(s) == key) {
+      if (s.hash == static_cast<uint32_t>(h) && matches(s, key, head)) {
         s.id = id;
         return;
       }
@@ -70,11 +71,12 @@ class StringIdMap {
   const uint32_t* find(std::string_view key) const {
     if (slots_.empty()) return nullptr;
     uint64_t h = hash_bytes(key);
+    const uint64_t head = head_of(key);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return nullptr;
-      if (s.hash == static_cast<uint32_t>(h) && key_of(s) == key) return &s.id;
+      if (s.hash == static_cast<uint32_t>(h) && matches(s, key, head)) return &s.id;
     }
   }
 
@@ -93,9 +95,20 @@ class StringIdMap {
 
  private:
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  // `head` holds the key's first 8 bytes, so short keys compare without touching the arena.
   struct Slot {
+    uint64_t head = 0;
     uint32_t hash = 0, offset = 0, len = kEmpty, id = 0;
   };
+  static uint64_t head_of(std::string_view key) {
+    uint64_t v = 0;
+    if (!key.empty()) std::memcpy(&v, key.data(), key.size() < 8 ? key.size() : 8);
+    return v;
+  }
+  bool matches(const Slot& s, std::string_view key, uint64_t head) const {
+    if (s.len != key.size() || s.head != head) return false;
+    return key.size() <= 8 || std::memcmp(arena_.data() + s.offset + 8, key.data() + 8, key.size() - 8) == 0;
+  }
   std::string_view key_of(const Slot& s) const { return std::string_view(arena_).substr(s.offset, s.len); }
   void rehash(size_t cap) {
     std::vector<Slot> old = std::move(slots_);

@@ -21,8 +21,18 @@ const char* const kMetaspace = "\xE2\x96\x81";  // ▁
 
 struct Settings {
   fs::path dir;
-  json config;  // tokenizer_config.json (empty object when absent)
+  json config;  // tokenizer_config.json, completed by special_tokens_map.json (empty object when absent)
   const std::string where;
+  json added_tokens_file = json::object();  // added_tokens.json: token -> id
+
+  // The AddedToken dict a special-token setting gives for `content`, if any (its flags apply).
+  const json* token_dict(const std::string& content) const {
+    for (const auto& [key, value] : config.items())
+      if (value.is_object() && value.contains("content") && value["content"] == content && key.size() > 6 &&
+          key.compare(key.size() - 6, 6, "_token") == 0)
+        return &value;
+    return nullptr;
+  }
 
   // A special token setting: a string, or an AddedToken dict {"content": ...}; null -> nullopt.
   std::optional<std::string> token(const char* key, std::optional<std::string> fallback) const {
@@ -80,14 +90,30 @@ json added_tokens(const Settings& s, const std::vector<std::string>& specials,
       by_id[id] = std::move(t);
     }
   }
+  // added_tokens.json (older saves): non-special tokens are normalized, as transformers adds them.
+  for (const auto& [content, id_value] : s.added_tokens_file.items()) {
+    if (by_content.count(content)) continue;
+    if (!id_value.is_number_integer()) throw Error((s.dir / "added_tokens.json").string() + ": the id of '" + content + "' is not an integer");
+    int64_t id = id_value.get<int64_t>();
+    json t = added_token(id, content);
+    bool special = std::find(specials.begin(), specials.end(), content) != specials.end();
+    t["special"] = special;
+    t["normalized"] = !special;
+    by_content[content] = id;
+    by_id[id] = std::move(t);
+  }
   int64_t next = vocab_size;
   for (const auto& [id, t] : by_id) next = std::max(next, id + 1);
   for (const std::string& content : specials) {
     if (by_content.count(content)) continue;
     auto id = vocab_id(content);
     int64_t chosen = id ? *id : next++;
+    json t = added_token(chosen, content);
+    if (const json* dict = s.token_dict(content))
+      for (const char* flag : {"single_word", "lstrip", "rstrip", "normalized"})
+        if (dict->contains(flag) && (*dict)[flag].is_boolean()) t[flag] = (*dict)[flag];
     by_content[content] = chosen;
-    by_id[chosen] = added_token(chosen, content);
+    by_id[chosen] = std::move(t);
   }
   json out = json::array();
   for (auto& [id, t] : by_id) out.push_back(std::move(t));
@@ -347,6 +373,17 @@ std::optional<json> legacy_tokenizer_json(const fs::path& dir) {
   const fs::path config_path = dir / "tokenizer_config.json";
   Settings s{dir, fs::exists(config_path) ? read_json_file(config_path) : json::object(), config_path.string()};
   if (!s.config.is_object()) throw Error(s.where + ": expected a JSON object");
+  // Older saves keep the special tokens in special_tokens_map.json and extra ids in added_tokens.json.
+  if (fs::path map_path = dir / "special_tokens_map.json"; fs::exists(map_path)) {
+    json map = read_json_file(map_path);
+    if (!map.is_object()) throw Error(map_path.string() + ": expected a JSON object");
+    for (const auto& [key, value] : map.items())
+      if (!s.config.contains(key)) s.config[key] = value;
+  }
+  if (fs::path added_path = dir / "added_tokens.json"; fs::exists(added_path)) {
+    s.added_tokens_file = read_json_file(added_path);
+    if (!s.added_tokens_file.is_object()) throw Error(added_path.string() + ": expected an object of token -> id");
+  }
 
   std::string cls = strip_fast(json_get_or<std::string>(s.config, "tokenizer_class", ""));
   if (cls.empty() && fs::exists(dir / "config.json")) {

@@ -1,6 +1,6 @@
 #pragma once
 // The tokenization model: turns one pre-tokenized piece into tokens (HF tokenizers' `Model`).
-// Implementations: BPE (bpe.cpp), WordPiece (wordpiece.cpp), Unigram (unigram.cpp).
+// Implementations: BPE (bpe.cpp), WordPiece and WordLevel (wordpiece.cpp), Unigram (unigram.cpp).
 // A model is immutable after construction, so one instance serves many threads.
 #include <cstddef>
 #include <cstdint>

@@ -52,6 +52,9 @@ Unigram::Unigram(std::vector<std::pair<std::string, double>> pieces, std::option
       }
     }
   }
+  root_children_.assign(256, 0);
+  for (int b = 0; b < 256; ++b)
+    if (const uint64_t* child = edges_.find(static_cast<uint64_t>(b))) root_children_[b] = *child;
   // A duplicated piece resolves to its last id, as the token -> id map does.
   for (size_t id = 0; id < pieces_.size(); ++id) {
     uint64_t node = 0;
@@ -67,8 +70,11 @@ std::optional<std::string> Unigram::id_to_token(uint32_t id) const {
 
 template <typename F>
 void Unigram::for_each_prefix(std::string_view text, F&& f) const {
-  uint64_t node = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  if (text.empty()) return;
+  uint64_t node = root_children_[static_cast<unsigned char>(text[0])];
+  if (node == 0) return;
+  if (node_id_[node] >= 0) f(1, static_cast<uint32_t>(node_id_[node]));
+  for (size_t i = 1; i < text.size(); ++i) {
     const uint64_t* child = edges_.find((node << 8) | static_cast<unsigned char>(text[i]));
     if (!child) return;
     node = *child;

@@ -32,6 +32,7 @@ class Unigram final : public Model {
   StringIdMap ids_;
   // Byte trie over the pieces: edge (node << 8 | byte) -> child; node_id_[node] = piece id or -1.
   U64Map edges_;
+  std::vector<uint64_t> root_children_;  // edges from the root by byte (0 = none), the hottest lookups
   std::vector<int64_t> node_id_;
   double min_score_ = 0;
   std::optional<uint32_t> unk_id_;

@@ -26,6 +26,7 @@ Vocabulary::Vocabulary(const std::vector<std::pair<std::string, uint32_t>>& voca
   has_id_.assign(tokens_.size(), false);
   for (const auto& [token, id] : vocab) {
     ids_.insert(token, id);
+    max_token_bytes_ = std::max(max_token_bytes_, token.size());
     tokens_[id] = token;
     has_id_[id] = true;
   }
@@ -60,7 +61,10 @@ std::vector<Token> WordPiece::tokenize(std::string_view piece) const {
   const std::string& prefix = opt_.continuing_subword_prefix;
   size_t start = 0;
   while (start < piece.size()) {
-    size_t end = piece.size();
+    // No vocabulary entry is longer than max_token_bytes, so longer candidates are skipped
+    // (the greedy result is unchanged).
+    size_t end = std::min(piece.size(), start + vocab_.max_token_bytes());
+    while (end > start && end < piece.size() && is_continuation(static_cast<unsigned char>(piece[end]))) --end;
     const uint32_t* found = nullptr;
     while (start < end) {
       std::string_view sub = piece.substr(start, end - start);

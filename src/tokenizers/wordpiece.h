@@ -16,9 +16,11 @@ class Vocabulary {
   const uint32_t* find(std::string_view token) const { return ids_.find(token); }
   std::optional<std::string> token(uint32_t id) const;
   size_t size() const { return ids_.size(); }
+  size_t max_token_bytes() const { return max_token_bytes_; }
 
  private:
   StringIdMap ids_;
+  size_t max_token_bytes_ = 0;
   std::vector<std::string> tokens_;
   std::vector<bool> has_id_;
 };
