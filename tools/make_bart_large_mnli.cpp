@@ -1,0 +1,264 @@
+// Writes a random-weight stand-in for facebook/bart-large-mnli (which cannot be downloaded here)
+// for the benchmarks: the real shapes, key names (those of the tiny-bart-mnli golden, which
+// mirrors the Hub checkpoint), config.json and tokenizer files, so load time, memory and speed
+// are those of the real model. Weights: normal(0, 0.02) from a fixed seed, LayerNorm weights 1,
+// biases 0. The safetensors file is streamed tensor by tensor (one chunk in memory at a time).
+//
+// Usage: make_bart_large_mnli [OUT_DIR] [--tokenizer-from DIR]
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr int64_t kDModel = 1024, kFfn = 4096, kLayers = 12, kVocab = 50265, kPositions = 1024 + 2;
+constexpr int64_t kLabels = 3;
+constexpr uint64_t kSeed = 20261126;
+
+enum class Init { Normal, Ones, Zeros };
+
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  Init init;
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+void add_linear(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t out, int64_t in) {
+  specs.push_back({prefix + ".weight", {out, in}, Init::Normal});
+  specs.push_back({prefix + ".bias", {out}, Init::Zeros});
+}
+
+void add_layer_norm(std::vector<TensorSpec>& specs, const std::string& prefix) {
+  specs.push_back({prefix + ".weight", {kDModel}, Init::Ones});
+  specs.push_back({prefix + ".bias", {kDModel}, Init::Zeros});
+}
+
+void add_attention(std::vector<TensorSpec>& specs, const std::string& prefix) {
+  for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) add_linear(specs, prefix + "." + proj, kDModel, kDModel);
+}
+
+// BartForSequenceClassification's state dict as transformers saves it (shared embeddings
+// stored once as model.shared.weight).
+std::vector<TensorSpec> bart_large_mnli_tensors() {
+  std::vector<TensorSpec> specs;
+  add_linear(specs, "classification_head.dense", kDModel, kDModel);
+  add_linear(specs, "classification_head.out_proj", kLabels, kDModel);
+  specs.push_back({"model.shared.weight", {kVocab, kDModel}, Init::Normal});
+  for (std::string stack : {"encoder", "decoder"}) {
+    std::string base = "model." + stack;
+    specs.push_back({base + ".embed_positions.weight", {kPositions, kDModel}, Init::Normal});
+    add_layer_norm(specs, base + ".layernorm_embedding");
+    for (int64_t i = 0; i < kLayers; ++i) {
+      std::string layer = base + ".layers." + std::to_string(i);
+      add_attention(specs, layer + ".self_attn");
+      add_layer_norm(specs, layer + ".self_attn_layer_norm");
+      if (stack == "decoder") {
+        add_attention(specs, layer + ".encoder_attn");
+        add_layer_norm(specs, layer + ".encoder_attn_layer_norm");
+      }
+      add_linear(specs, layer + ".fc1", kFfn, kDModel);
+      add_linear(specs, layer + ".fc2", kDModel, kFfn);
+      add_layer_norm(specs, layer + ".final_layer_norm");
+    }
+  }
+  // safetensors writers (and the golden) list keys sorted; data follows the same order.
+  std::sort(specs.begin(), specs.end(), [](const TensorSpec& a, const TensorSpec& b) { return a.name < b.name; });
+  return specs;
+}
+
+// xoshiro256+ seeded by splitmix64: fast, and the same stream on every machine.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (auto& s : state_) {
+      seed += 0x9e3779b97f4a7c15ULL;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      s = z ^ (z >> 31);
+    }
+  }
+  // Uniform in (0, 1].
+  double uniform() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t next() {
+    uint64_t result = state_[0] + state_[3];
+    uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+  std::array<uint64_t, 4> state_;
+};
+
+uint64_t name_hash(const std::string& name) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+// Box-Muller, two normals per pair of uniforms.
+void fill_normal(Rng& rng, float* out, size_t n, float std_dev) {
+  constexpr double kTwoPi = 6.283185307179586;
+  for (size_t i = 0; i < n; i += 2) {
+    double r = std::sqrt(-2.0 * std::log(rng.uniform())) * std_dev;
+    double theta = kTwoPi * rng.uniform();
+    out[i] = static_cast<float>(r * std::cos(theta));
+    if (i + 1 < n) out[i + 1] = static_cast<float>(r * std::sin(theta));
+  }
+}
+
+void write_safetensors(const fs::path& file, const std::vector<TensorSpec>& specs) {
+  json header = json::object();
+  header["__metadata__"] = {{"format", "pt"}};
+  uint64_t offset = 0;
+  for (const auto& spec : specs) {
+    uint64_t bytes = static_cast<uint64_t>(spec.numel()) * sizeof(float);
+    header[spec.name] = {{"dtype", "F32"}, {"shape", spec.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned, as safetensors does
+
+  std::FILE* out = std::fopen(file.c_str(), "wb");
+  if (!out) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
+  auto write = [&](const void* data, size_t bytes) {
+    if (std::fwrite(data, 1, bytes, out) != bytes) throw std::runtime_error("write failed: " + file.string());
+  };
+  uint64_t header_size = text.size();  // little-endian on every target we build for
+  write(&header_size, sizeof header_size);
+  write(text.data(), text.size());
+
+  constexpr size_t kChunk = size_t{1} << 20;
+  std::vector<float> chunk(kChunk);
+  for (const auto& spec : specs) {
+    Rng rng(kSeed ^ name_hash(spec.name));
+    size_t left = static_cast<size_t>(spec.numel());
+    while (left > 0) {
+      size_t n = std::min(left, kChunk);
+      switch (spec.init) {
+        case Init::Normal: fill_normal(rng, chunk.data(), n, 0.02f); break;
+        case Init::Ones: std::fill_n(chunk.data(), n, 1.0f); break;
+        case Init::Zeros: std::fill_n(chunk.data(), n, 0.0f); break;
+      }
+      write(chunk.data(), n * sizeof(float));
+      left -= n;
+    }
+  }
+  if (std::fclose(out) != 0) throw std::runtime_error("write failed: " + file.string());
+}
+
+// facebook/bart-large-mnli's config.json values.
+json bart_large_mnli_config() {
+  return json::parse(R"({
+  "_name_or_path": "bart-large-mnli",
+  "_num_labels": 3,
+  "activation_dropout": 0.0,
+  "activation_function": "gelu",
+  "add_final_layer_norm": false,
+  "architectures": ["BartForSequenceClassification"],
+  "attention_dropout": 0.0,
+  "bos_token_id": 0,
+  "classif_dropout": 0.0,
+  "classifier_dropout": 0.0,
+  "d_model": 1024,
+  "decoder_attention_heads": 16,
+  "decoder_ffn_dim": 4096,
+  "decoder_layerdrop": 0.0,
+  "decoder_layers": 12,
+  "decoder_start_token_id": 2,
+  "dropout": 0.1,
+  "encoder_attention_heads": 16,
+  "encoder_ffn_dim": 4096,
+  "encoder_layerdrop": 0.0,
+  "encoder_layers": 12,
+  "eos_token_id": 2,
+  "forced_eos_token_id": 2,
+  "gradient_checkpointing": false,
+  "id2label": {"0": "contradiction", "1": "neutral", "2": "entailment"},
+  "init_std": 0.02,
+  "is_encoder_decoder": true,
+  "label2id": {"contradiction": 0, "entailment": 2, "neutral": 1},
+  "max_position_embeddings": 1024,
+  "model_type": "bart",
+  "normalize_before": false,
+  "num_hidden_layers": 12,
+  "output_past": false,
+  "pad_token_id": 1,
+  "scale_embedding": false,
+  "transformers_version": "4.7.0.dev0",
+  "vocab_size": 50265
+})");
+}
+
+void copy_tokenizer(const fs::path& from, const fs::path& to) {
+  fs::copy_file(from / "tokenizer.json", to / "tokenizer.json", fs::copy_options::overwrite_existing);
+  std::ifstream in(from / "tokenizer_config.json");
+  if (!in) throw std::runtime_error("cannot read " + (from / "tokenizer_config.json").string());
+  json config = json::parse(in);
+  config["model_max_length"] = 1024;
+  std::ofstream(to / "tokenizer_config.json") << config.dump(2) << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    fs::path out_dir, tokenizer_from = LMPIPE_TINY_BART_MNLI_DIR;
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--tokenizer-from" && i + 1 < argc) {
+        tokenizer_from = argv[++i];
+      } else if (arg == "-h" || arg == "--help") {
+        std::cout << "usage: make_bart_large_mnli [OUT_DIR] [--tokenizer-from DIR]\n";
+        return 0;
+      } else if (out_dir.empty() && !arg.starts_with("-")) {
+        out_dir = arg;
+      } else {
+        std::cerr << "make_bart_large_mnli: unexpected argument '" << arg << "'\n";
+        return 2;
+      }
+    }
+    if (out_dir.empty()) out_dir = fs::temp_directory_path() / "lmpipe-bart-large-mnli";
+    fs::create_directories(out_dir);
+
+    auto specs = bart_large_mnli_tensors();
+    int64_t params = 0;
+    for (const auto& spec : specs) params += spec.numel();
+    write_safetensors(out_dir / "model.safetensors", specs);
+    std::ofstream(out_dir / "config.json") << bart_large_mnli_config().dump(2) << "\n";
+    copy_tokenizer(tokenizer_from, out_dir);
+    std::cout << out_dir.string() << ": " << specs.size() << " tensors, " << params << " parameters, "
+              << fs::file_size(out_dir / "model.safetensors") << " bytes\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "make_bart_large_mnli: " << e.what() << "\n";
+    return 1;
+  }
+}
