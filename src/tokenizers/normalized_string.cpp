@@ -78,18 +78,19 @@ void NormalizedString::filter(const std::function<bool(char32_t)>& keep) {
 
 void NormalizedString::prepend(std::string_view s) {
   if (normalized_.empty() || s.empty()) return;
-  std::vector<Change> changes;
-  size_t first_len;
-  char32_t first = decode_utf8(normalized_, 0, first_len);
-  bool head = true;
-  for (size_t i = 0; i < s.size();) {
-    size_t len;
-    changes.emplace_back(decode_utf8(s, i, len), head ? 0 : 1);
-    head = false;
-    i += len;
-  }
-  changes.emplace_back(first, 1);
-  transform_range(0, first_len, changes, 0);
+  // In place, the result of transform_range over the first character with changes
+  // [(s's first char, 0), (s's other chars, +1), (first char, +1)]: s's first character takes
+  // the alignment of byte 0, every later new byte and the first character's own bytes take
+  // the alignment of the first character's last byte.
+  size_t first_len, head_len;
+  decode_utf8(normalized_, 0, first_len);
+  decode_utf8(s, 0, head_len);
+  Span head = alignments_[0], tail = alignments_[first_len - 1];
+  normalized_.insert(0, s);
+  alignments_.insert(alignments_.begin(), s.size(), tail);
+  std::fill(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(head_len), head);
+  std::fill(alignments_.begin() + static_cast<ptrdiff_t>(s.size()),
+            alignments_.begin() + static_cast<ptrdiff_t>(s.size() + first_len), tail);
 }
 
 void NormalizedString::append(std::string_view s) {
