@@ -58,11 +58,16 @@ void NormalizedString::transform_range(size_t start, size_t end, const std::vect
 }
 
 void NormalizedString::filter(const std::function<bool(char32_t)>& keep) {
-  std::string text;
-  std::vector<Span> aligns;
+  // Nothing is rebuilt up to the first character dropped (often none is).
+  size_t i = 0;
+  for (size_t len; i < normalized_.size(); i += len)
+    if (!keep(decode_utf8(normalized_, i, len))) break;
+  if (i == normalized_.size()) return;
+  std::string text(normalized_, 0, i);
+  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
   text.reserve(normalized_.size());
   aligns.reserve(normalized_.size());
-  for (size_t i = 0; i < normalized_.size();) {
+  while (i < normalized_.size()) {
     size_t len;
     char32_t c = decode_utf8(normalized_, i, len);
     if (keep(c)) {
@@ -128,11 +133,16 @@ void NormalizedString::replace(const std::vector<PatternPiece>& pieces, std::str
 }
 
 void NormalizedString::lowercase() {
-  std::string text;
-  std::vector<Span> aligns;
+  // ASCII lowercases byte for byte in place; the rest is rebuilt from the first non-ASCII byte.
+  size_t i = 0;
+  for (; i < normalized_.size() && static_cast<unsigned char>(normalized_[i]) < 0x80; ++i)
+    if (normalized_[i] >= 'A' && normalized_[i] <= 'Z') normalized_[i] = static_cast<char>(normalized_[i] + 32);
+  if (i == normalized_.size()) return;
+  std::string text(normalized_, 0, i);
+  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
   text.reserve(normalized_.size());
   aligns.reserve(normalized_.size());
-  for (size_t i = 0; i < normalized_.size();) {
+  while (i < normalized_.size()) {
     size_t len;
     char32_t c = decode_utf8(normalized_, i, len);
     append_lowercase(text, c);
