@@ -154,14 +154,18 @@ void NormalizedString::lowercase() {
 }
 
 void NormalizedString::substitute_bytes(const std::string* table) {
-  std::string text;
-  std::vector<Span> aligns;
-  text.reserve(normalized_.size() * 2);
-  aligns.reserve(normalized_.size() * 2);
+  // Sized once, then filled: no per-byte growth checks.
+  size_t total = 0;
+  for (unsigned char b : normalized_) total += table[b].size();
+  std::string text(total, '\0');
+  std::vector<Span> aligns(total);
+  size_t o = 0;
   for (size_t i = 0; i < normalized_.size(); ++i) {
     const std::string& r = table[static_cast<unsigned char>(normalized_[i])];
-    text += r;
-    aligns.insert(aligns.end(), r.size(), alignments_[i]);
+    for (char c : r) {
+      text[o] = c;
+      aligns[o++] = alignments_[i];
+    }
   }
   normalized_ = std::move(text);
   alignments_ = std::move(aligns);
