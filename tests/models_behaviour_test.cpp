@@ -4,66 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "models/bart.h"
 #include "models/model.h"
-#include "test_util.h"
+#include "model_test_util.h"
 #include "util/error.h"
 #include "util/json.h"
 
 using namespace lmpipe;
 using ::testing::HasSubstr;
+using test::error_of;
+using test::model_with_config;
+using test::unpadded_row;
 
 namespace {
-
-Batch pair_batch(const std::string& model) {
-  const json pair = read_json_file(test::golden_model(model) / "expected.json").at("pair_logits");
-  Batch batch;
-  batch.batch = static_cast<int64_t>(pair.at("input_ids").size());
-  batch.seq_len = static_cast<int64_t>(pair.at("input_ids").at(0).size());
-  for (const auto& row : pair.at("input_ids"))
-    for (int id : row) batch.input_ids.push_back(id);
-  for (const auto& row : pair.at("attention_mask"))
-    for (int m : row) batch.attention_mask.push_back(m);
-  return batch;
-}
-
-// Row `r` of a padded batch without its padding.
-Batch unpadded_row(const Batch& batch, int64_t r) {
-  Batch one;
-  one.batch = 1;
-  for (int64_t t = 0; t < batch.seq_len; ++t)
-    if (batch.attention_mask[r * batch.seq_len + t]) one.input_ids.push_back(batch.input_ids[r * batch.seq_len + t]);
-  one.seq_len = static_cast<int64_t>(one.input_ids.size());
-  return one;
-}
-
-// A model directory whose config.json is `config` and whose other files link to `model`'s.
-std::filesystem::path model_with_config(const std::string& model, const json& config, const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("lmpipe_models_test_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  for (const auto& entry : std::filesystem::directory_iterator(test::golden_model(model)))
-    if (entry.path().filename() != "config.json")
-      std::filesystem::create_symlink(std::filesystem::canonical(entry.path()), dir / entry.path().filename());
-  std::ofstream(dir / "config.json") << config.dump(2);
-  return dir;
-}
-
-json config_of(const std::string& model) { return read_json_file(test::golden_model(model) / "config.json"); }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 class EveryClassifier : public ::testing::TestWithParam<std::string> {};
 
@@ -72,7 +28,7 @@ class EveryClassifier : public ::testing::TestWithParam<std::string> {};
 // Each row alone, unpadded, gives the logits it has inside the padded batch.
 TEST_P(EveryClassifier, PaddingDoesNotChangeLogits) {
   const auto model = load_sequence_classifier(test::golden_model(GetParam()));
-  const Batch batch = pair_batch(GetParam());
+  const Batch batch = test::golden_pair_batch(GetParam());
   const Tensor logits = model->classify(batch);
   const int64_t L = logits.size(1);
   for (int64_t r = 0; r < batch.batch; ++r) {
@@ -84,7 +40,7 @@ TEST_P(EveryClassifier, PaddingDoesNotChangeLogits) {
 // A row that is all padding stays finite (attention over no keys gives zeros, as SDPA does).
 TEST_P(EveryClassifier, FullyPaddedRowIsFinite) {
   const auto model = load_sequence_classifier(test::golden_model(GetParam()));
-  Batch batch = pair_batch(GetParam());
+  Batch batch = test::golden_pair_batch(GetParam());
   for (int64_t t = 0; t < batch.seq_len; ++t) batch.attention_mask[t] = 0;
   const Tensor logits = model->classify(batch);
   for (int64_t i = 0; i < logits.numel(); ++i) EXPECT_TRUE(std::isfinite(logits.data()[i]));
@@ -92,24 +48,24 @@ TEST_P(EveryClassifier, FullyPaddedRowIsFinite) {
 
 TEST_P(EveryClassifier, RejectsMalformedBatches) {
   const auto model = load_sequence_classifier(test::golden_model(GetParam()));
-  Batch batch = pair_batch(GetParam());
+  Batch batch = test::golden_pair_batch(GetParam());
   batch.attention_mask.pop_back();
   EXPECT_THAT(error_of([&] { model->classify(batch); }), HasSubstr("attention_mask"));
-  batch = pair_batch(GetParam());
+  batch = test::golden_pair_batch(GetParam());
   batch.input_ids[3] = 1 << 30;
   EXPECT_THAT(error_of([&] { model->classify(batch); }), HasSubstr("out of range"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, EveryClassifier,
                          ::testing::Values("tiny-bart-mnli", "tiny-roberta-mnli", "tiny-xlm-roberta-xnli",
-                                           "tiny-distilbert-mnli"));
+                                           "tiny-distilbert-mnli", "tiny-deberta-v3-nli"));
 
 // Decoding token by token through the cache gives the hidden states of one full pass.
 TEST(ModelsBart, IncrementalDecodingMatchesFullPass) {
   const auto dir = test::golden_model("tiny-bart-mnli");
-  const auto classifier = BartForSequenceClassification::load(dir, config_of("tiny-bart-mnli"));
+  const auto classifier = BartForSequenceClassification::load(dir, ModelConfig::load(dir));
   const BartModel& model = classifier->model();
-  const Batch batch = pair_batch("tiny-bart-mnli");
+  const Batch batch = test::golden_pair_batch("tiny-bart-mnli");
   const int64_t B = batch.batch, T = batch.seq_len, d = model.config().d_model;
   const auto ids = shift_tokens_right(batch.input_ids, B, T, 1, 2);
   BartScratch scratch;
@@ -131,13 +87,13 @@ TEST(ModelsBart, IncrementalDecodingMatchesFullPass) {
 
 TEST(ModelsBart, RowsMustAgreeOnEosCount) {
   const auto model = load_sequence_classifier(test::golden_model("tiny-bart-mnli"));
-  Batch batch = pair_batch("tiny-bart-mnli");
+  Batch batch = test::golden_pair_batch("tiny-bart-mnli");
   batch.input_ids[7] = 4;  // row 0 loses one </s>
   EXPECT_THAT(error_of([&] { model->classify(batch); }), HasSubstr("<eos>"));
 }
 
 TEST(ModelsErrors, UnknownArchitectureNamesConfig) {
-  json config = config_of("tiny-distilbert-mnli");
+  json config = test::golden_config("tiny-distilbert-mnli");
   config["architectures"] = {"FooForBar"};
   const auto dir = model_with_config("tiny-distilbert-mnli", config, "unknown_arch");
   const std::string message = error_of([&] { load_sequence_classifier(dir); });
@@ -146,7 +102,7 @@ TEST(ModelsErrors, UnknownArchitectureNamesConfig) {
 }
 
 TEST(ModelsErrors, MissingFieldNamesConfigAndField) {
-  json config = config_of("tiny-bart-mnli");
+  json config = test::golden_config("tiny-bart-mnli");
   config.erase("d_model");
   const auto dir = model_with_config("tiny-bart-mnli", config, "missing_field");
   const std::string message = error_of([&] { load_sequence_classifier(dir); });
@@ -155,18 +111,18 @@ TEST(ModelsErrors, MissingFieldNamesConfigAndField) {
 }
 
 TEST(ModelsErrors, UnsupportedActivationNamesField) {
-  json config = config_of("tiny-roberta-mnli");
+  json config = test::golden_config("tiny-roberta-mnli");
   config["hidden_act"] = "swish_of_the_future";
   const auto dir = model_with_config("tiny-roberta-mnli", config, "bad_act");
   EXPECT_THAT(error_of([&] { load_sequence_classifier(dir); }), HasSubstr("hidden_act"));
 }
 
 TEST(ModelsErrors, ConfigThatDisagreesWithWeightsNamesTheKey) {
-  json config = config_of("tiny-distilbert-mnli");
+  json config = test::golden_config("tiny-distilbert-mnli");
   config["n_layers"] = 3;
   const auto dir = model_with_config("tiny-distilbert-mnli", config, "extra_layer");
   EXPECT_THAT(error_of([&] { load_sequence_classifier(dir); }), HasSubstr("distilbert.transformer.layer.2."));
-  config = config_of("tiny-bart-mnli");
+  config = test::golden_config("tiny-bart-mnli");
   config["d_model"] = 32;
   config["encoder_attention_heads"] = 4;
   const auto dir2 = model_with_config("tiny-bart-mnli", config, "wrong_width");

@@ -10,7 +10,7 @@
 
 #include "io/checkpoint.h"
 #include "models/model.h"
-#include "test_util.h"
+#include "model_test_util.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -19,18 +19,6 @@ using namespace lmpipe;
 namespace {
 
 const char* kModel = "tiny-deberta-v3-nli";
-
-// The golden's padded batch of (premise, hypothesis) pairs.
-Batch golden_batch(const json& pairs) {
-  Batch batch;
-  batch.batch = static_cast<int64_t>(pairs.at("input_ids").size());
-  batch.seq_len = static_cast<int64_t>(pairs.at("input_ids").at(0).size());
-  for (const auto& row : pairs.at("input_ids"))
-    for (int id : row) batch.input_ids.push_back(id);
-  for (const auto& row : pairs.at("attention_mask"))
-    for (int m : row) batch.attention_mask.push_back(m);
-  return batch;
-}
 
 struct Weight {
   Shape shape;
@@ -68,20 +56,16 @@ void write_safetensors(const std::filesystem::path& file, const Weights& weights
     out.write(reinterpret_cast<const char*>(w.data.data()), static_cast<std::streamsize>(w.data.size() * sizeof(float)));
 }
 
-// A copy of the model directory whose config.json is edited by `edit` and, optionally, whose weights are replaced.
+// The model directory with its config.json edited by `edit` and, optionally, its weights replaced.
 std::filesystem::path model_with_config(const std::string& name, const std::function<void(json&)>& edit,
                                         const Weights* weights = nullptr) {
-  const auto src = test::golden_model(kModel);
-  const auto dir = std::filesystem::temp_directory_path() / ("lmpipe_deberta_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  if (weights)
-    write_safetensors(dir / "model.safetensors", *weights);
-  else
-    std::filesystem::copy_file(src / "model.safetensors", dir / "model.safetensors");
-  json config = read_json_file(src / "config.json");
+  json config = test::golden_config(kModel);
   edit(config);
-  std::ofstream(dir / "config.json") << config.dump(2);
+  const auto dir = test::model_with_config(kModel, config, "deberta_" + name);
+  if (weights) {
+    std::filesystem::remove(dir / "model.safetensors");
+    write_safetensors(dir / "model.safetensors", *weights);
+  }
   return dir;
 }
 
@@ -96,8 +80,7 @@ std::vector<float> noise(size_t n, float scale, uint32_t seed) {
 }
 
 Tensor classify_golden_batch(const std::filesystem::path& dir) {
-  const json expected = read_json_file(test::golden_model(kModel) / "expected.json").at("pair_logits");
-  return load_sequence_classifier(dir)->classify(golden_batch(expected));
+  return load_sequence_classifier(dir)->classify(test::golden_pair_batch(kModel));
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
@@ -122,32 +105,15 @@ void expect_config_error(const std::filesystem::path& dir, const std::string& fi
 }  // namespace
 
 TEST(DebertaV2, PairLogitsMatchGolden) {
-  const json expected = read_json_file(test::golden_model(kModel) / "expected.json").at("pair_logits");
+  const json expected = test::golden_expected(kModel).at("pair_logits");
   auto model = load_sequence_classifier(test::golden_model(kModel));
-  const Batch batch = golden_batch(expected);
+  const Batch batch = test::golden_batch(expected);
   Tensor logits = model->classify(batch);
   const auto& want = expected.at("logits");
   ASSERT_EQ(logits.shape(), (Shape{batch.batch, static_cast<int64_t>(want.at(0).size())}));
   for (int64_t b = 0; b < batch.batch; ++b)
     for (int64_t l = 0; l < logits.size(1); ++l)
       EXPECT_NEAR(logits.data()[b * logits.size(1) + l], want.at(b).at(l).get<double>(), 1e-4) << b << "," << l;
-}
-
-TEST(DebertaV2, PaddingDoesNotChangeLogits) {
-  const json expected = read_json_file(test::golden_model(kModel) / "expected.json").at("pair_logits");
-  auto model = load_sequence_classifier(test::golden_model(kModel));
-  const Batch padded = golden_batch(expected);
-  Tensor batched = model->classify(padded);
-  for (int64_t b = 0; b < padded.batch; ++b) {
-    Batch single;
-    single.batch = 1;
-    for (int64_t t = 0; t < padded.seq_len; ++t)
-      if (padded.attention_mask[b * padded.seq_len + t]) single.input_ids.push_back(padded.input_ids[b * padded.seq_len + t]);
-    single.seq_len = static_cast<int64_t>(single.input_ids.size());  // no mask: all ones
-    Tensor alone = model->classify(single);
-    for (int64_t l = 0; l < alone.size(1); ++l)
-      EXPECT_NEAR(alone.data()[l], batched.data()[b * batched.size(1) + l], 1e-5) << b;
-  }
 }
 
 TEST(DebertaV2, LabelsAndLimitsFromConfig) {
@@ -232,8 +198,7 @@ TEST(DebertaV2, AbsolutePositionAndTokenTypeEmbeddings) {
   w["deberta.embeddings.position_embeddings.weight"].data.assign(128 * 32, 0.f);
   w["deberta.embeddings.token_type_embeddings.weight"].data = noise(2 * 32, 0.5f, 13);
   auto model = load_sequence_classifier(model_with_config("types", edit, &w));
-  const json expected = read_json_file(test::golden_model(kModel) / "expected.json").at("pair_logits");
-  Batch batch = golden_batch(expected);
+  Batch batch = test::golden_pair_batch(kModel);
   Tensor implicit = model->classify(batch);
   batch.token_type_ids.assign(batch.input_ids.size(), 0);
   EXPECT_LT(max_abs_diff(model->classify(batch), implicit), 1e-6);
@@ -286,14 +251,7 @@ TEST(DebertaV2, ConvLayer) {
 
   // A sequence alone and inside the padded batch: the conv sees zeros past its end either way.
   auto model = load_sequence_classifier(dir_grouped);
-  const json expected = read_json_file(test::golden_model(kModel) / "expected.json").at("pair_logits");
-  const Batch padded = golden_batch(expected);
-  Batch single;
-  single.batch = 1;
-  for (int64_t t = 0; t < padded.seq_len; ++t)
-    if (padded.attention_mask[t]) single.input_ids.push_back(padded.input_ids[t]);
-  single.seq_len = static_cast<int64_t>(single.input_ids.size());
-  Tensor alone = model->classify(single);
+  Tensor alone = model->classify(test::unpadded_row(test::golden_pair_batch(kModel), 0));
   for (int64_t l = 0; l < alone.size(1); ++l) EXPECT_NEAR(alone.data()[l], grouped_logits.data()[l], 1e-5);
 
   expect_config_error(model_with_config("conv_even", [](json& c) { c["conv_kernel_size"] = 2; }), "conv_kernel_size");

@@ -9,30 +9,12 @@
 #include "io/checkpoint.h"
 #include "kernels/kernels.h"
 #include "models/model.h"
-#include "test_util.h"
+#include "model_test_util.h"
 #include "util/json.h"
 
 using namespace lmpipe;
 
 namespace {
-
-json expected_of(const std::string& model) { return read_json_file(test::golden_model(model) / "expected.json"); }
-
-// A padded batch from the golden's input_ids / attention_mask (and token_type_ids when given).
-Batch batch_of(const json& j) {
-  Batch batch;
-  batch.batch = static_cast<int64_t>(j.at("input_ids").size());
-  batch.seq_len = static_cast<int64_t>(j.at("input_ids").at(0).size());
-  for (const auto& row : j.at("input_ids"))
-    for (int id : row) batch.input_ids.push_back(id);
-  if (j.contains("attention_mask"))
-    for (const auto& row : j.at("attention_mask"))
-      for (int m : row) batch.attention_mask.push_back(m);
-  if (j.contains("token_type_ids"))
-    for (const auto& row : j.at("token_type_ids"))
-      for (int t : row) batch.token_type_ids.push_back(t);
-  return batch;
-}
 
 std::vector<double> flatten(const json& j) {
   std::vector<double> out;
@@ -57,9 +39,9 @@ void expect_close(const Tensor& actual, const json& expected, const std::string&
 }
 
 void expect_pair_logits(const std::string& model_dir, const std::string& expected_model) {
-  const json pair = expected_of(expected_model).at("pair_logits");
+  const json pair = test::golden_expected(expected_model).at("pair_logits");
   const auto model = load_sequence_classifier(test::golden_model(model_dir));
-  const Tensor logits = model->classify(batch_of(pair));
+  const Tensor logits = model->classify(test::golden_batch(pair));
   EXPECT_EQ(logits.shape(), (Shape{static_cast<int64_t>(pair.at("logits").size()), 3}));
   expect_close(logits, pair.at("logits"), model_dir + " pair_logits");
 }
@@ -73,11 +55,11 @@ TEST(ModelsGolden, XlmRobertaXnliPairLogits) { expect_pair_logits("tiny-xlm-robe
 TEST(ModelsGolden, DistilBertMnliPairLogits) { expect_pair_logits("tiny-distilbert-mnli", "tiny-distilbert-mnli"); }
 
 TEST(ModelsGolden, BartEncoderDecoderHiddenStates) {
-  const json expected = expected_of("tiny-bart-mnli");
+  const json expected = test::golden_expected("tiny-bart-mnli");
   const auto dir = test::golden_model("tiny-bart-mnli");
-  const auto model = BartForSequenceClassification::load(dir, read_json_file(dir / "config.json"));
+  const auto model = BartForSequenceClassification::load(dir, ModelConfig::load(dir));
   const json& enc = expected.at("encoder_last_hidden_state");
-  const auto out = model->forward(batch_of(enc));
+  const auto out = model->forward(test::golden_batch(enc));
   expect_close(out.encoder_last_hidden_state, enc.at("values"), "encoder_last_hidden_state");
   expect_close(out.decoder_last_hidden_state, expected.at("decoder_last_hidden_state"), "decoder_last_hidden_state");
 }
@@ -85,9 +67,9 @@ TEST(ModelsGolden, BartEncoderDecoderHiddenStates) {
 // tiny-bert-legacy-bin: the same weights as pytorch_model.bin with LayerNorm.gamma/beta names.
 class BertFeatures : public ::testing::TestWithParam<std::string> {};
 TEST_P(BertFeatures, MatchBertModelOutputs) {
-  const json features = expected_of("tiny-bert").at("features");
+  const json features = test::golden_expected("tiny-bert").at("features");
   const auto model = BertModel::load(test::golden_model(GetParam()));
-  const auto out = model->forward(batch_of(features));
+  const auto out = model->forward(test::golden_batch(features));
   expect_close(out.last_hidden_state, features.at("last_hidden_state"), "last_hidden_state");
   expect_close(out.pooler_output, features.at("pooler_output"), "pooler_output");
 }
@@ -100,8 +82,8 @@ TEST(ModelsGolden, BertNextSentenceLogitsFromPooler) {
   const Checkpoint checkpoint = Checkpoint::open(dir);
   const Tensor W = checkpoint.load("cls.seq_relationship.weight", {2, 16});
   const Tensor b = checkpoint.load("cls.seq_relationship.bias", {2});
-  for (const json& case_ : expected_of("tiny-bert").at("nsp")) {
-    const auto out = model->forward(batch_of(case_));
+  for (const json& case_ : test::golden_expected("tiny-bert").at("nsp")) {
+    const auto out = model->forward(test::golden_batch(case_));
     Tensor logits = Tensor::empty({1, 2});
     kernels::linear(out.pooler_output.data(), W.data(), b.data(), logits.data(), 1, 16, 2);
     expect_close(logits, case_.at("logits"), "nsp logits");

@@ -1,6 +1,11 @@
 #include "io/checkpoint.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "io/safetensors.h"
 #include "io/sharded.h"
@@ -186,6 +191,42 @@ Tensor Checkpoint::load(const std::string& name, const Shape& expected) const {
     throw Error(info(name).file + ": tensor '" + name + "' has shape " + shape_to_string(t.shape()) +
                 ", expected " + shape_to_string(expected));
   return t;
+}
+
+namespace {
+
+// True when [begin, end) lies in one read-only, file-backed mapping of this process
+// (/proc/self/maps: "start-end perms offset dev inode path").
+bool in_read_only_file_mapping(uintptr_t begin, uintptr_t end) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    std::istringstream fields(line);
+    std::string range, perms, offset, dev;
+    unsigned long long inode = 0;
+    if (!(fields >> range >> perms >> offset >> dev >> inode)) continue;
+    const size_t dash = range.find('-');
+    const uintptr_t start = std::stoull(range.substr(0, dash), nullptr, 16);
+    const uintptr_t stop = std::stoull(range.substr(dash + 1), nullptr, 16);
+    if (begin >= start && begin < stop) return end <= stop && inode != 0 && perms.size() > 1 && perms[1] == '-';
+  }
+  return false;
+}
+
+}  // namespace
+
+// MADV_DONTNEED on a read-only private file mapping (MappedFile) only drops clean pages that the
+// kernel re-reads from the file on the next access, so the data never changes. On anonymous or
+// written memory it would zero the pages: the tensors that are not a view of a mapping (F16/BF16
+// conversions, strided copies) live in such memory, hence the check of /proc/self/maps first.
+// Only whole pages inside the tensor are dropped, never a neighbour's bytes.
+void Checkpoint::release(const std::string& name) const {
+  const TensorInfo& t = info(name);
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.nbytes) & ~(page - 1);
+  if (end <= begin || !in_read_only_file_mapping(begin, end)) return;
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace lmpipe

@@ -61,6 +61,12 @@ class Checkpoint {
   // Same, and checks the shape.
   Tensor load(const std::string& name, const Shape& expected) const;
 
+  // Once a tensor has been packed or copied, drops its pages of the file mapping from this
+  // process, so that loading peaks near the model's size rather than twice it. They stay in the
+  // page cache and fault back in if read again. Tensors held in memory (converted or strided
+  // copies) are left alone.
+  void release(const std::string& name) const;
+
   // Adds a tensor; throws naming both files when the name is already taken.
   void add(const std::string& name, TensorInfo info);
 

@@ -21,25 +21,25 @@ constexpr int64_t kPositionOffset = 2;
 }  // namespace
 
 // BartConfig
-BartConfig BartConfig::from_json(const json& config, const std::string& where) {
+BartConfig BartConfig::from_config(const ModelConfig& config) {
+  const std::string where = config.file().string();
   BartConfig c;
-  c.vocab_size = nn::config_dim(config, "vocab_size", where);
-  c.d_model = nn::config_dim(config, "d_model", where);
-  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings", where);
-  c.encoder_layers = nn::config_dim(config, "encoder_layers", where);
-  c.encoder_attention_heads = nn::config_dim(config, "encoder_attention_heads", where);
-  c.encoder_ffn_dim = nn::config_dim(config, "encoder_ffn_dim", where);
-  c.decoder_layers = nn::config_dim(config, "decoder_layers", where);
-  c.decoder_attention_heads = nn::config_dim(config, "decoder_attention_heads", where);
-  c.decoder_ffn_dim = nn::config_dim(config, "decoder_ffn_dim", where);
-  c.activation = nn::parse_activation(nn::config_or<std::string>(config, "activation_function", "gelu", where), where,
-                                      "activation_function");
-  c.scale_embedding = nn::config_or<bool>(config, "scale_embedding", false, where);
-  c.pad_token_id = nn::config_or<int32_t>(config, "pad_token_id", 1, where);
-  c.eos_token_id = nn::config_or<int32_t>(config, "eos_token_id", 2, where);
-  c.decoder_start_token_id = nn::config_or<int32_t>(config, "decoder_start_token_id", 2, where);
+  c.vocab_size = nn::config_dim(config, "vocab_size");
+  c.d_model = nn::config_dim(config, "d_model");
+  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings");
+  c.encoder_layers = nn::config_dim(config, "encoder_layers");
+  c.encoder_attention_heads = nn::config_dim(config, "encoder_attention_heads");
+  c.encoder_ffn_dim = nn::config_dim(config, "encoder_ffn_dim");
+  c.decoder_layers = nn::config_dim(config, "decoder_layers");
+  c.decoder_attention_heads = nn::config_dim(config, "decoder_attention_heads");
+  c.decoder_ffn_dim = nn::config_dim(config, "decoder_ffn_dim");
+  c.activation = nn::config_activation(config, "activation_function", "gelu");
+  c.scale_embedding = config.get_or<bool>("scale_embedding", false);
+  c.pad_token_id = config.get_or<int32_t>("pad_token_id", 1);
+  c.eos_token_id = config.get_or<int32_t>("eos_token_id", 2);
+  c.decoder_start_token_id = config.get_or<int32_t>("decoder_start_token_id", 2);
   for (const char* heads : {"encoder_attention_heads", "decoder_attention_heads"}) {
-    const int64_t h = config.at(heads).get<int64_t>();
+    const int64_t h = config.get<int64_t>(heads);
     if (c.d_model % h != 0)
       throw Error(where + ": d_model " + std::to_string(c.d_model) + " is not divisible by " + heads + " " +
                   std::to_string(h));
@@ -288,10 +288,9 @@ BartForSequenceClassification::BartForSequenceClassification(const BartConfig& c
 }
 
 std::unique_ptr<BartForSequenceClassification> BartForSequenceClassification::load(const std::filesystem::path& dir,
-                                                                                  const json& config) {
-  const std::string where = (dir / "config.json").string();
-  const BartConfig bart = BartConfig::from_json(config, where);
-  LabelMaps labels = nn::parse_label_maps(config, where);
+                                                                                  const ModelConfig& config) {
+  const BartConfig bart = BartConfig::from_config(config);
+  LabelMaps labels = nn::parse_label_maps(config);
   // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<BartForSequenceClassification>(
@@ -329,7 +328,7 @@ BartForSequenceClassification::Output BartForSequenceClassification::forward(con
   return out;
 }
 
-std::unique_ptr<SequenceClassifier> load_bart_classifier(const std::filesystem::path& dir, const json& config) {
+std::unique_ptr<SequenceClassifier> load_bart_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return BartForSequenceClassification::load(dir, config);
 }
 

@@ -23,8 +23,8 @@ struct BartConfig {
   nn::Activation activation = nn::Activation::Gelu;
   bool scale_embedding = false;
   int32_t pad_token_id = 1, eos_token_id = 2, decoder_start_token_id = 2;
-  // `where` names config.json in errors.
-  static BartConfig from_json(const json& config, const std::string& where);
+  // Errors name config.json and the field.
+  static BartConfig from_config(const ModelConfig& config);
 };
 
 // Buffers reused by every forward call (one per concurrent caller).
@@ -102,7 +102,7 @@ class BartForSequenceClassification : public SequenceClassifier {
     Tensor encoder_last_hidden_state;  // (batch, seq_len, d_model)
     Tensor decoder_last_hidden_state;  // (batch, seq_len, d_model)
   };
-  static std::unique_ptr<BartForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+  static std::unique_ptr<BartForSequenceClassification> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   Output forward(const Batch& batch) const;
   const BartModel& model() const { return model_; }

@@ -11,9 +11,10 @@
 namespace lmpipe {
 
 // BertConfig / RobertaConfig / XLMRobertaConfig
-BertConfig BertConfig::from_json(const json& config, const std::string& where) {
+BertConfig BertConfig::from_config(const ModelConfig& config) {
+  const std::string where = config.file().string();
   BertConfig c;
-  const std::string model_type = nn::config_or<std::string>(config, "model_type", "bert", where);
+  const std::string model_type = config.get_or<std::string>("model_type", "bert");
   if (model_type == "bert") {
     c.base_model_prefix = "bert";
   } else if (model_type == "roberta" || model_type == "xlm-roberta" || model_type == "camembert") {
@@ -22,17 +23,17 @@ BertConfig BertConfig::from_json(const json& config, const std::string& where) {
   } else {
     throw Error(where + ": model_type '" + model_type + "' is not BERT, RoBERTa, XLM-RoBERTa or CamemBERT");
   }
-  c.vocab_size = nn::config_dim(config, "vocab_size", where);
-  c.hidden_size = nn::config_dim(config, "hidden_size", where);
-  c.num_hidden_layers = nn::config_dim(config, "num_hidden_layers", where);
-  c.num_attention_heads = nn::config_dim(config, "num_attention_heads", where);
-  c.intermediate_size = nn::config_dim(config, "intermediate_size", where);
-  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings", where);
-  c.type_vocab_size = nn::config_dim(config, "type_vocab_size", where);
-  c.hidden_act = nn::parse_activation(nn::config_or<std::string>(config, "hidden_act", "gelu", where), where, "hidden_act");
-  c.layer_norm_eps = static_cast<float>(nn::config_or<double>(config, "layer_norm_eps", 1e-12, where));
-  c.pad_token_id = nn::config_or<int32_t>(config, "pad_token_id", c.roberta_positions ? 1 : 0, where);
-  const std::string positions = nn::config_or<std::string>(config, "position_embedding_type", "absolute", where);
+  c.vocab_size = nn::config_dim(config, "vocab_size");
+  c.hidden_size = nn::config_dim(config, "hidden_size");
+  c.num_hidden_layers = nn::config_dim(config, "num_hidden_layers");
+  c.num_attention_heads = nn::config_dim(config, "num_attention_heads");
+  c.intermediate_size = nn::config_dim(config, "intermediate_size");
+  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings");
+  c.type_vocab_size = nn::config_dim(config, "type_vocab_size");
+  c.hidden_act = nn::config_activation(config, "hidden_act", "gelu");
+  c.layer_norm_eps = static_cast<float>(config.get_or<double>("layer_norm_eps", 1e-12));
+  c.pad_token_id = config.get_or<int32_t>("pad_token_id", c.roberta_positions ? 1 : 0);
+  const std::string positions = config.get_or<std::string>("position_embedding_type", "absolute");
   if (positions != "absolute")
     throw Error(where + ": field 'position_embedding_type' = '" + positions + "' is not supported (only absolute)");
   if (c.hidden_size % c.num_attention_heads != 0)
@@ -57,7 +58,8 @@ BertModel::BertModel(const BertConfig& config, const nn::Weights& bert) : config
   embeddings_norm_ = nn::LayerNorm::load(embeddings["LayerNorm"], d, config.layer_norm_eps);
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
     const nn::Weights w = bert["encoder.layer." + std::to_string(i)];
-    BertLayer l;
+    // BertLayer: BertAttention (BertSelfAttention + BertSelfOutput), BertIntermediate, BertOutput.
+    nn::EncoderLayer l;
     l.qkv = nn::load_fused_linear({w["attention.self.query"], w["attention.self.key"], w["attention.self.value"]}, d, d);
     l.attention_output = nn::load_linear(w["attention.output.dense"], d, d);
     l.attention_norm = nn::LayerNorm::load(w["attention.output.LayerNorm"], d, config.layer_norm_eps);
@@ -70,8 +72,7 @@ BertModel::BertModel(const BertConfig& config, const nn::Weights& bert) : config
 }
 
 std::unique_ptr<BertModel> BertModel::load(const std::filesystem::path& dir) {
-  const std::string where = (dir / "config.json").string();
-  const BertConfig config = BertConfig::from_json(read_json_file(dir / "config.json"), where);
+  const BertConfig config = BertConfig::from_config(ModelConfig::load(dir));
   const Checkpoint checkpoint = Checkpoint::open(dir);
   // Head checkpoints nest the base model under its prefix; BertModel checkpoints do not.
   const nn::Weights root(checkpoint, "");
@@ -114,37 +115,13 @@ void BertModel::embed(const Batch& batch, BertScratch& s, float* out) const {
 Tensor BertModel::encode(const Batch& batch, BertScratch& s) const {
   nn::check_batch(batch, config_.base_model_prefix);
   const int64_t B = batch.batch, T = batch.seq_len, d = config_.hidden_size, rows = B * T;
-  const int64_t H = config_.num_attention_heads, ffn_dim = config_.intermediate_size;
   Tensor hidden = Tensor::empty({B, T, d});
   float* h = hidden.data();
   embed(batch, s, h);
   nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
 
-  for (const BertLayer& layer : layers_) {
-    // BertSelfAttention: fused q/k/v, padding keys masked.
-    float* qkv = nn::scratch(s.qkv, rows * 3 * d);
-    float* ctx = nn::scratch(s.ctx, rows * d);
-    float* tmp = nn::scratch(s.tmp, rows * d);
-    float* ffn = nn::scratch(s.ffn, rows * ffn_dim);
-    layer.qkv.forward(h, rows, qkv);
-    nn::BatchedAttention a;
-    a.q = qkv, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
-    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
-    a.out = ctx, a.out_stride = d, a.out_batch = T * d;
-    a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
-    a.key_bias = s.key_bias.data();
-    nn::batched_attention(a);
-    // BertSelfOutput: LayerNorm(dense(ctx) + input)
-    layer.attention_output.forward(ctx, rows, tmp);
-    kernels::add_inplace(h, tmp, rows * d);
-    layer.attention_norm(h, rows);
-    // BertIntermediate + BertOutput: LayerNorm(dense(act(dense(h))) + h)
-    layer.intermediate.forward(h, rows, ffn);
-    nn::apply_activation(config_.hidden_act, ffn, rows * ffn_dim);
-    layer.output.forward(ffn, rows, tmp);
-    kernels::add_inplace(h, tmp, rows * d);
-    layer.output_norm(h, rows);
-  }
+  for (const nn::EncoderLayer& layer : layers_)
+    layer.forward(h, B, T, config_.num_attention_heads, config_.hidden_act, s);
   return hidden;
 }
 
@@ -194,10 +171,9 @@ BertForSequenceClassification::BertForSequenceClassification(const BertConfig& c
 }
 
 std::unique_ptr<BertForSequenceClassification> BertForSequenceClassification::load(const std::filesystem::path& dir,
-                                                                                  const json& config) {
-  const std::string where = (dir / "config.json").string();
-  const BertConfig bert = BertConfig::from_json(config, where);
-  LabelMaps labels = nn::parse_label_maps(config, where);
+                                                                                  const ModelConfig& config) {
+  const BertConfig bert = BertConfig::from_config(config);
+  LabelMaps labels = nn::parse_label_maps(config);
   // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<BertForSequenceClassification>(
@@ -223,7 +199,7 @@ Tensor BertForSequenceClassification::classify(const Batch& batch) const {
   return logits;
 }
 
-std::unique_ptr<SequenceClassifier> load_bert_classifier(const std::filesystem::path& dir, const json& config) {
+std::unique_ptr<SequenceClassifier> load_bert_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return BertForSequenceClassification::load(dir, config);
 }
 

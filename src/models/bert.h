@@ -25,26 +25,15 @@ struct BertConfig {
   bool roberta_positions = false;
   // The base model's key prefix in *For* checkpoints ("bert" or "roberta").
   std::string base_model_prefix;
-  // `where` names config.json in errors.
-  static BertConfig from_json(const json& config, const std::string& where);
+  // Errors name config.json and the field.
+  static BertConfig from_config(const ModelConfig& config);
   // Longest input the position embeddings allow.
   int64_t max_positions() const;
 };
 
 // Buffers reused by every forward call (one per concurrent caller).
-struct BertScratch {
-  std::vector<float> qkv, ctx, tmp, ffn, key_bias;
+struct BertScratch : nn::EncoderScratch {
   std::vector<int32_t> positions, token_types;
-};
-
-// BertLayer: BertAttention (BertSelfAttention + BertSelfOutput), BertIntermediate, BertOutput.
-struct BertLayer {
-  kernels::PackedLinear qkv;                 // attention.self.{query,key,value} fused
-  kernels::PackedLinear attention_output;    // attention.output.dense
-  nn::LayerNorm attention_norm;              // attention.output.LayerNorm
-  kernels::PackedLinear intermediate;        // intermediate.dense
-  kernels::PackedLinear output;              // output.dense
-  nn::LayerNorm output_norm;                 // output.LayerNorm
 };
 
 // BertModel / RobertaModel: embeddings, encoder, optional pooler.
@@ -73,7 +62,7 @@ class BertModel {
   BertConfig config_;
   nn::Embedding word_embeddings_, position_embeddings_, token_type_embeddings_;
   nn::LayerNorm embeddings_norm_;
-  std::vector<BertLayer> layers_;
+  std::vector<nn::EncoderLayer> layers_;  // BertLayer
   kernels::PackedLinear pooler_;
   mutable std::mutex mutex_;  // guards scratch_ for forward()
   mutable BertScratch scratch_;
@@ -83,7 +72,7 @@ class BertModel {
 // (RobertaClassificationHead on <s>: dense -> tanh -> out_proj).
 class BertForSequenceClassification : public SequenceClassifier {
  public:
-  static std::unique_ptr<BertForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+  static std::unique_ptr<BertForSequenceClassification> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   Tensor classify(const Batch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }

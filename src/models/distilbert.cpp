@@ -27,16 +27,17 @@ Tensor sinusoidal_embeddings(int64_t positions, int64_t dim) {
 }  // namespace
 
 // DistilBertConfig
-DistilBertConfig DistilBertConfig::from_json(const json& config, const std::string& where) {
+DistilBertConfig DistilBertConfig::from_config(const ModelConfig& config) {
+  const std::string where = config.file().string();
   DistilBertConfig c;
-  c.vocab_size = nn::config_dim(config, "vocab_size", where);
-  c.dim = nn::config_dim(config, "dim", where);
-  c.n_layers = nn::config_dim(config, "n_layers", where);
-  c.n_heads = nn::config_dim(config, "n_heads", where);
-  c.hidden_dim = nn::config_dim(config, "hidden_dim", where);
-  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings", where);
-  c.activation = nn::parse_activation(nn::config_or<std::string>(config, "activation", "gelu", where), where, "activation");
-  c.sinusoidal_pos_embds = nn::config_or<bool>(config, "sinusoidal_pos_embds", false, where);
+  c.vocab_size = nn::config_dim(config, "vocab_size");
+  c.dim = nn::config_dim(config, "dim");
+  c.n_layers = nn::config_dim(config, "n_layers");
+  c.n_heads = nn::config_dim(config, "n_heads");
+  c.hidden_dim = nn::config_dim(config, "hidden_dim");
+  c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings");
+  c.activation = nn::config_activation(config, "activation", "gelu");
+  c.sinusoidal_pos_embds = config.get_or<bool>("sinusoidal_pos_embds", false);
   if (c.dim % c.n_heads != 0)
     throw Error(where + ": dim " + std::to_string(c.dim) + " is not divisible by n_heads " + std::to_string(c.n_heads));
   return c;
@@ -55,13 +56,14 @@ DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weigh
   embeddings_norm_ = nn::LayerNorm::load(embeddings["LayerNorm"], d, kLayerNormEps);
   for (int64_t i = 0; i < config.n_layers; ++i) {
     const nn::Weights w = distilbert["transformer.layer." + std::to_string(i)];
-    DistilBertBlock l;
+    // TransformerBlock: MultiHeadSelfAttention, sa_layer_norm, FFN, output_layer_norm.
+    nn::EncoderLayer l;
     l.qkv = nn::load_fused_linear({w["attention.q_lin"], w["attention.k_lin"], w["attention.v_lin"]}, d, d);
-    l.out_lin = nn::load_linear(w["attention.out_lin"], d, d);
-    l.sa_layer_norm = nn::LayerNorm::load(w["sa_layer_norm"], d, kLayerNormEps);
-    l.lin1 = nn::load_linear(w["ffn.lin1"], config.hidden_dim, d);
-    l.lin2 = nn::load_linear(w["ffn.lin2"], d, config.hidden_dim);
-    l.output_layer_norm = nn::LayerNorm::load(w["output_layer_norm"], d, kLayerNormEps);
+    l.attention_output = nn::load_linear(w["attention.out_lin"], d, d);
+    l.attention_norm = nn::LayerNorm::load(w["sa_layer_norm"], d, kLayerNormEps);
+    l.intermediate = nn::load_linear(w["ffn.lin1"], config.hidden_dim, d);
+    l.output = nn::load_linear(w["ffn.lin2"], d, config.hidden_dim);
+    l.output_norm = nn::LayerNorm::load(w["output_layer_norm"], d, kLayerNormEps);
     layers_.push_back(std::move(l));
   }
 }
@@ -70,7 +72,6 @@ DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weigh
 Tensor DistilBertModel::encode(const Batch& batch, DistilBertScratch& s) const {
   nn::check_batch(batch, "distilbert");
   const int64_t B = batch.batch, T = batch.seq_len, d = config_.dim, rows = B * T;
-  const int64_t H = config_.n_heads, ffn_dim = config_.hidden_dim;
   if (T > config_.max_position_embeddings)
     throw Error("distilbert: " + std::to_string(T) + " tokens exceed max_position_embeddings " +
                 std::to_string(config_.max_position_embeddings) + " (config.json)");
@@ -83,30 +84,7 @@ Tensor DistilBertModel::encode(const Batch& batch, DistilBertScratch& s) const {
   embeddings_norm_(h, rows);
   nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
 
-  for (const DistilBertBlock& layer : layers_) {
-    // MultiHeadSelfAttention: fused q/k/v, padding keys masked.
-    float* qkv = nn::scratch(s.qkv, rows * 3 * d);
-    float* ctx = nn::scratch(s.ctx, rows * d);
-    float* tmp = nn::scratch(s.tmp, rows * d);
-    float* ffn = nn::scratch(s.ffn, rows * ffn_dim);
-    layer.qkv.forward(h, rows, qkv);
-    nn::BatchedAttention a;
-    a.q = qkv, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
-    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
-    a.out = ctx, a.out_stride = d, a.out_batch = T * d;
-    a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
-    a.key_bias = s.key_bias.data();
-    nn::batched_attention(a);
-    layer.out_lin.forward(ctx, rows, tmp);
-    kernels::add_inplace(h, tmp, rows * d);
-    layer.sa_layer_norm(h, rows);
-    // FFN: lin2(act(lin1(x))), then output_layer_norm(ffn + x)
-    layer.lin1.forward(h, rows, ffn);
-    nn::apply_activation(config_.activation, ffn, rows * ffn_dim);
-    layer.lin2.forward(ffn, rows, tmp);
-    kernels::add_inplace(h, tmp, rows * d);
-    layer.output_layer_norm(h, rows);
-  }
+  for (const nn::EncoderLayer& layer : layers_) layer.forward(h, B, T, config_.n_heads, config_.activation, s);
   return hidden;
 }
 
@@ -120,10 +98,9 @@ DistilBertForSequenceClassification::DistilBertForSequenceClassification(const D
 }
 
 std::unique_ptr<DistilBertForSequenceClassification> DistilBertForSequenceClassification::load(
-    const std::filesystem::path& dir, const json& config) {
-  const std::string where = (dir / "config.json").string();
-  const DistilBertConfig distilbert = DistilBertConfig::from_json(config, where);
-  LabelMaps labels = nn::parse_label_maps(config, where);
+    const std::filesystem::path& dir, const ModelConfig& config) {
+  const DistilBertConfig distilbert = DistilBertConfig::from_config(config);
+  LabelMaps labels = nn::parse_label_maps(config);
   // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<DistilBertForSequenceClassification>(
@@ -144,7 +121,7 @@ Tensor DistilBertForSequenceClassification::classify(const Batch& batch) const {
   return logits;
 }
 
-std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const json& config) {
+std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return DistilBertForSequenceClassification::load(dir, config);
 }
 

@@ -19,22 +19,13 @@ struct DistilBertConfig {
   int64_t vocab_size = 0, dim = 0, n_layers = 0, n_heads = 0, hidden_dim = 0, max_position_embeddings = 0;
   nn::Activation activation = nn::Activation::Gelu;
   bool sinusoidal_pos_embds = false;
-  // `where` names config.json in errors.
-  static DistilBertConfig from_json(const json& config, const std::string& where);
+  // Errors name config.json and the field.
+  static DistilBertConfig from_config(const ModelConfig& config);
 };
 
 // Buffers reused by every forward call (one per concurrent caller).
-struct DistilBertScratch {
-  std::vector<float> qkv, ctx, tmp, ffn, key_bias;
+struct DistilBertScratch : nn::EncoderScratch {
   std::vector<int32_t> positions;
-};
-
-// TransformerBlock: MultiHeadSelfAttention, sa_layer_norm, FFN, output_layer_norm.
-struct DistilBertBlock {
-  kernels::PackedLinear qkv, out_lin;  // attention.{q,k,v}_lin fused, attention.out_lin
-  nn::LayerNorm sa_layer_norm;
-  kernels::PackedLinear lin1, lin2;    // ffn.lin1, ffn.lin2
-  nn::LayerNorm output_layer_norm;
 };
 
 // DistilBertModel: Embeddings + Transformer.
@@ -50,13 +41,13 @@ class DistilBertModel {
   DistilBertConfig config_;
   nn::Embedding word_embeddings_, position_embeddings_;
   nn::LayerNorm embeddings_norm_;
-  std::vector<DistilBertBlock> layers_;
+  std::vector<nn::EncoderLayer> layers_;  // TransformerBlock
 };
 
 // DistilBertForSequenceClassification: first token -> pre_classifier -> ReLU -> classifier.
 class DistilBertForSequenceClassification : public SequenceClassifier {
  public:
-  static std::unique_ptr<DistilBertForSequenceClassification> load(const std::filesystem::path& dir, const json& config);
+  static std::unique_ptr<DistilBertForSequenceClassification> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   Tensor classify(const Batch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }

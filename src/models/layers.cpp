@@ -1,55 +1,19 @@
 #include "models/layers.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "util/error.h"
 
 namespace lmpipe::nn {
 
-namespace {
-
-// True when [begin, end) lies in one read-only, file-backed mapping of this process
-// (/proc/self/maps: "start-end perms offset dev inode path").
-bool in_read_only_file_mapping(uintptr_t begin, uintptr_t end) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    std::istringstream fields(line);
-    std::string range, perms, offset, dev;
-    unsigned long long inode = 0;
-    if (!(fields >> range >> perms >> offset >> dev >> inode)) continue;
-    const size_t dash = range.find('-');
-    const uintptr_t start = std::stoull(range.substr(0, dash), nullptr, 16);
-    const uintptr_t stop = std::stoull(range.substr(dash + 1), nullptr, 16);
-    if (begin >= start && begin < stop) return end <= stop && inode != 0 && perms.size() > 1 && perms[1] == '-';
-  }
-  return false;
-}
-
-}  // namespace
-
-void Weights::release(const std::string& leaf) const {
-  const TensorInfo& info = ckpt_->info(key(leaf));
-  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(info.data) + page - 1) & ~(page - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(info.data) + info.nbytes) & ~(page - 1);
-  if (end <= begin || !in_read_only_file_mapping(begin, end)) return;
-  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
-kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features) {
+kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features, bool bias) {
   kernels::PackedLinear packed;
   {
     const Tensor W = module.view("weight", {out_features, in_features});
-    const Tensor b = module.view("bias", {out_features});
-    packed = kernels::PackedLinear(W.data(), b.data(), out_features, in_features);
+    const Tensor b = bias ? module.view("bias", {out_features}) : Tensor();
+    packed = kernels::PackedLinear(W.data(), bias ? b.data() : nullptr, out_features, in_features);
   }
   module.release("weight");
   return packed;
@@ -110,13 +74,15 @@ void Embedding::add_lookup(const int32_t* ids, int64_t n, float* out, const char
   for (int64_t i = 0; i < n; ++i) kernels::add_inplace(out + i * d, embedding_row(*this, ids[i], what), d);
 }
 
-Activation parse_activation(const std::string& name, const std::string& where, const std::string& field) {
+Activation config_activation(const ModelConfig& config, const std::string& field, const std::string& fallback) {
+  const std::string name = config.get_or<std::string>(field, fallback), where = config.file().string();
   if (name == "gelu") return Activation::Gelu;
   // gelu_fast is the same tanh formula written differently.
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
   if (name == "relu") return Activation::Relu;
+  if (name == "tanh") return Activation::Tanh;
   throw Error(where + ": field '" + field + "' = '" + name + "' is not supported (supported: gelu, gelu_new, " +
-              "gelu_pytorch_tanh, gelu_fast, relu)");
+              "gelu_pytorch_tanh, gelu_fast, relu, tanh)");
 }
 
 void apply_activation(Activation act, float* x, int64_t n) {
@@ -124,16 +90,20 @@ void apply_activation(Activation act, float* x, int64_t n) {
     case Activation::Gelu: kernels::gelu(x, n); break;
     case Activation::GeluTanh: kernels::gelu_tanh(x, n); break;
     case Activation::Relu: kernels::relu(x, n); break;
+    case Activation::Tanh: kernels::tanh_inplace(x, n); break;
   }
 }
 
-int64_t config_dim(const json& config, const std::string& key, const std::string& where) {
-  const int64_t value = json_get<int64_t>(config, key, where);
-  if (value <= 0) throw Error(where + ": field '" + key + "' must be positive, got " + std::to_string(value));
+int64_t config_dim(const ModelConfig& config, const std::string& key) {
+  const int64_t value = config.get<int64_t>(key);
+  if (value <= 0)
+    throw Error(config.file().string() + ": field '" + key + "' must be positive, got " + std::to_string(value));
   return value;
 }
 
-LabelMaps parse_label_maps(const json& config, const std::string& where) {
+LabelMaps parse_label_maps(const ModelConfig& c) {
+  const json& config = c.raw();
+  const std::string where = c.file().string();
   LabelMaps maps;
   if (auto it = config.find("id2label"); it != config.end() && !it->is_null()) {
     if (!it->is_object()) throw Error(where + ": field 'id2label' must be an object");
@@ -150,7 +120,7 @@ LabelMaps parse_label_maps(const json& config, const std::string& where) {
       maps.id2label[id] = value.get<std::string>();
     }
   } else {
-    const int n = json_get_or<int>(config, "num_labels", 2);
+    const int n = c.get_or<int>("num_labels", 2);
     for (int i = 0; i < n; ++i) maps.id2label[i] = "LABEL_" + std::to_string(i);
   }
   if (auto it = config.find("label2id"); it != config.end() && it->is_object()) {
@@ -213,6 +183,32 @@ void batched_attention(const BatchedAttention& a) {
     args.causal = a.causal;
     kernels::attention(args);
   }
+}
+
+void EncoderLayer::forward(float* h, int64_t B, int64_t T, int64_t H, Activation act, EncoderScratch& s) const {
+  const int64_t d = attention_output.out_features(), ffn_dim = intermediate.out_features(), rows = B * T;
+  float* qkv_out = scratch(s.qkv, rows * 3 * d);
+  float* ctx = scratch(s.ctx, rows * d);
+  float* tmp = scratch(s.tmp, rows * d);
+  float* ffn = scratch(s.ffn, rows * ffn_dim);
+  // Self-attention: fused q/k/v, padding keys masked.
+  qkv.forward(h, rows, qkv_out);
+  BatchedAttention a;
+  a.q = qkv_out, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
+  a.k = qkv_out + d, a.k_stride = 3 * d, a.v = qkv_out + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
+  a.out = ctx, a.out_stride = d, a.out_batch = T * d;
+  a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
+  a.key_bias = s.key_bias.data();
+  batched_attention(a);
+  attention_output.forward(ctx, rows, tmp);
+  kernels::add_inplace(h, tmp, rows * d);
+  attention_norm(h, rows);
+  // Feed-forward with its residual LayerNorm.
+  intermediate.forward(h, rows, ffn);
+  apply_activation(act, ffn, rows * ffn_dim);
+  output.forward(ffn, rows, tmp);
+  kernels::add_inplace(h, tmp, rows * d);
+  output_norm(h, rows);
 }
 
 }  // namespace lmpipe::nn

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "io/checkpoint.h"
+#include "io/config.h"
 #include "kernels/kernels.h"
 #include "models/model.h"
 #include "tensor/tensor.h"
@@ -26,10 +27,8 @@ class Weights {
   Tensor copy(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape).clone(); }
   // fp32 view for transient use during loading (packing).
   Tensor view(const std::string& leaf, const Shape& shape) const { return ckpt_->load(key(leaf), shape); }
-  // Once a weight is packed or copied, drops its pages of the checkpoint's file mapping from this
-  // process (they stay in the page cache and fault back in if read again), so that loading peaks
-  // near the model's size rather than twice it. Memory that is not a read-only file mapping is left alone.
-  void release(const std::string& leaf) const;
+  // Once a weight is packed or copied, drops its mapped file pages (Checkpoint::release).
+  void release(const std::string& leaf) const { ckpt_->release(key(leaf)); }
   const Checkpoint& checkpoint() const { return *ckpt_; }
 
  private:
@@ -37,8 +36,8 @@ class Weights {
   std::string prefix_;
 };
 
-// torch.nn.Linear from `<module>.weight` (out,in) and `<module>.bias` (out).
-kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features);
+// torch.nn.Linear from `<module>.weight` (out,in) and `<module>.bias` (out), or without bias (bias=False).
+kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features, bool bias = true);
 // Several nn.Linear over the same input run as one GEMM; outputs are concatenated in order
 // (e.g. q_proj, k_proj, v_proj -> one (3·out) projection).
 kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features);
@@ -64,25 +63,16 @@ struct Embedding {
 };
 
 // transformers.activations.ACT2FN, the entries our kernels implement.
-enum class Activation { Gelu, GeluTanh, Relu };
-Activation parse_activation(const std::string& name, const std::string& where, const std::string& field);
+enum class Activation { Gelu, GeluTanh, Relu, Tanh };
+// config.json's `key` (or `fallback` when unset) as an activation; errors name the file and field.
+Activation config_activation(const ModelConfig& config, const std::string& key, const std::string& fallback);
 void apply_activation(Activation act, float* x, int64_t n);
 
-// config.json fields; errors name config.json (`where`) and the field.
-int64_t config_dim(const json& config, const std::string& key, const std::string& where);  // required, > 0
-template <typename T>
-T config_or(const json& config, const std::string& key, T fallback, const std::string& where) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const json::exception& e) {
-    throw Error(where + ": field '" + key + "' has the wrong type: " + e.what());
-  }
-}
+// A required size field of config.json (> 0); errors name the file and the field.
+int64_t config_dim(const ModelConfig& config, const std::string& key);
 
 // config.json id2label / label2id (HF defaults LABEL_i when absent). `num_labels` is the number of labels.
-LabelMaps parse_label_maps(const json& config, const std::string& where);
+LabelMaps parse_label_maps(const ModelConfig& config);
 
 // Checks a padded batch's sizes and ids, and fills key_bias (batch, seq_len) with 0 for attended
 // tokens and -inf for padding (an empty attention_mask means all ones). -inf rather than the dtype
@@ -106,5 +96,23 @@ struct BatchedAttention {
   bool causal = false;
 };
 void batched_attention(const BatchedAttention& a);
+
+// Buffers of EncoderLayer::forward, reused across calls (one per concurrent caller).
+struct EncoderScratch {
+  std::vector<float> qkv, ctx, tmp, ffn, key_bias;
+};
+
+// The post-LayerNorm encoder layer of BERT (BertLayer) and DistilBERT (TransformerBlock):
+// h = LayerNorm(h + attention_output(self_attention(qkv(h)))), then
+// h = LayerNorm(h + output(act(intermediate(h)))). The families load it from their own keys.
+struct EncoderLayer {
+  kernels::PackedLinear qkv;  // query, key, value fused
+  kernels::PackedLinear attention_output;
+  LayerNorm attention_norm;
+  kernels::PackedLinear intermediate, output;
+  LayerNorm output_norm;
+  // h (batch·seq_len, hidden) in place; s.key_bias (batch, seq_len) from padding_key_bias.
+  void forward(float* h, int64_t batch, int64_t seq_len, int64_t heads, Activation act, EncoderScratch& s) const;
+};
 
 }  // namespace lmpipe::nn

@@ -8,7 +8,7 @@ namespace lmpipe {
 
 namespace {
 
-using Loader = std::function<std::unique_ptr<SequenceClassifier>(const std::filesystem::path&, const json&)>;
+using Loader = std::function<std::unique_ptr<SequenceClassifier>(const std::filesystem::path&, const ModelConfig&)>;
 
 // config.json `architectures` entries we run, and the model_type fallback for configs without one.
 const std::map<std::string, Loader>& classifier_architectures() {
@@ -41,21 +41,22 @@ const std::map<std::string, std::string>& classifier_by_model_type() {
 
 std::unique_ptr<SequenceClassifier> load_sequence_classifier(const std::filesystem::path& model_dir) {
   const auto config_path = model_dir / "config.json";
-  const json config = read_json_file(config_path);
+  const ModelConfig model_config(config_path, read_json_file(config_path));
+  const json& config = model_config.raw();
   const auto& table = classifier_architectures();
   std::string seen;
   if (auto it = config.find("architectures"); it != config.end() && it->is_array()) {
     for (const auto& arch : *it) {
       if (!arch.is_string()) continue;
       auto found = table.find(arch.get<std::string>());
-      if (found != table.end()) return found->second(model_dir, config);
+      if (found != table.end()) return found->second(model_dir, model_config);
       seen += (seen.empty() ? "" : ", ") + arch.get<std::string>();
     }
   }
   const std::string model_type = json_get_or<std::string>(config, "model_type", "");
   if (seen.empty()) {
     auto by_type = classifier_by_model_type().find(model_type);
-    if (by_type != classifier_by_model_type().end()) return table.at(by_type->second)(model_dir, config);
+    if (by_type != classifier_by_model_type().end()) return table.at(by_type->second)(model_dir, model_config);
   }
   std::string supported;
   for (const auto& [name, _] : table) supported += (supported.empty() ? "" : ", ") + name;
