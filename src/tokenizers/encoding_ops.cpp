@@ -1,15 +1,16 @@
 #include "tokenizers/encoding_ops.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "util/error.h"
 
 namespace lmpipe::tok {
 
-void append_encoding(Encoding& dst, const Encoding& src) {
+void append_encoding(Encoding& dst, Encoding&& src) {
   dst.ids.insert(dst.ids.end(), src.ids.begin(), src.ids.end());
   dst.type_ids.insert(dst.type_ids.end(), src.type_ids.begin(), src.type_ids.end());
-  dst.tokens.insert(dst.tokens.end(), src.tokens.begin(), src.tokens.end());
+  dst.tokens.insert(dst.tokens.end(), std::make_move_iterator(src.tokens.begin()), std::make_move_iterator(src.tokens.end()));
   dst.offsets.insert(dst.offsets.end(), src.offsets.begin(), src.offsets.end());
   dst.special_tokens_mask.insert(dst.special_tokens_mask.end(), src.special_tokens_mask.begin(), src.special_tokens_mask.end());
   dst.attention_mask.insert(dst.attention_mask.end(), src.attention_mask.begin(), src.attention_mask.end());
@@ -18,8 +19,19 @@ void append_encoding(Encoding& dst, const Encoding& src) {
 
 Encoding merge_encodings(std::vector<Encoding> encodings) {
   if (encodings.empty()) return {};
+  size_t total = 0;
+  for (const auto& e : encodings) total += e.size();
   Encoding out = std::move(encodings[0]);
-  for (size_t i = 1; i < encodings.size(); ++i) append_encoding(out, encodings[i]);
+  if (encodings.size() > 1) {
+    out.ids.reserve(total);
+    out.type_ids.reserve(total);
+    out.tokens.reserve(total);
+    out.offsets.reserve(total);
+    out.special_tokens_mask.reserve(total);
+    out.attention_mask.reserve(total);
+    out.sequence_ids.reserve(total);
+  }
+  for (size_t i = 1; i < encodings.size(); ++i) append_encoding(out, std::move(encodings[i]));
   return out;
 }
 

@@ -9,8 +9,8 @@
 
 namespace lmpipe::tok {
 
-// Appends src to dst.
-void append_encoding(Encoding& dst, const Encoding& src);
+// Appends src to dst, taking its token strings.
+void append_encoding(Encoding& dst, Encoding&& src);
 Encoding merge_encodings(std::vector<Encoding> encodings);
 // Keeps the first n tokens.
 void truncate_encoding(Encoding& e, size_t n);

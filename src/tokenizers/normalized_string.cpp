@@ -58,11 +58,16 @@ void NormalizedString::transform_range(size_t start, size_t end, const std::vect
 }
 
 void NormalizedString::filter(const std::function<bool(char32_t)>& keep) {
-  std::string text;
-  std::vector<Span> aligns;
+  // Nothing is rebuilt up to the first character dropped (often none is).
+  size_t i = 0;
+  for (size_t len; i < normalized_.size(); i += len)
+    if (!keep(decode_utf8(normalized_, i, len))) break;
+  if (i == normalized_.size()) return;
+  std::string text(normalized_, 0, i);
+  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
   text.reserve(normalized_.size());
   aligns.reserve(normalized_.size());
-  for (size_t i = 0; i < normalized_.size();) {
+  while (i < normalized_.size()) {
     size_t len;
     char32_t c = decode_utf8(normalized_, i, len);
     if (keep(c)) {
@@ -78,18 +83,19 @@ void NormalizedString::filter(const std::function<bool(char32_t)>& keep) {
 
 void NormalizedString::prepend(std::string_view s) {
   if (normalized_.empty() || s.empty()) return;
-  std::vector<Change> changes;
-  size_t first_len;
-  char32_t first = decode_utf8(normalized_, 0, first_len);
-  bool head = true;
-  for (size_t i = 0; i < s.size();) {
-    size_t len;
-    changes.emplace_back(decode_utf8(s, i, len), head ? 0 : 1);
-    head = false;
-    i += len;
-  }
-  changes.emplace_back(first, 1);
-  transform_range(0, first_len, changes, 0);
+  // In place, the result of transform_range over the first character with changes
+  // [(s's first char, 0), (s's other chars, +1), (first char, +1)]: s's first character takes
+  // the alignment of byte 0, every later new byte and the first character's own bytes take
+  // the alignment of the first character's last byte.
+  size_t first_len, head_len;
+  decode_utf8(normalized_, 0, first_len);
+  decode_utf8(s, 0, head_len);
+  Span head = alignments_[0], tail = alignments_[first_len - 1];
+  normalized_.insert(0, s);
+  alignments_.insert(alignments_.begin(), s.size(), tail);
+  std::fill(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(head_len), head);
+  std::fill(alignments_.begin() + static_cast<ptrdiff_t>(s.size()),
+            alignments_.begin() + static_cast<ptrdiff_t>(s.size() + first_len), tail);
 }
 
 void NormalizedString::append(std::string_view s) {
@@ -127,11 +133,16 @@ void NormalizedString::replace(const std::vector<PatternPiece>& pieces, std::str
 }
 
 void NormalizedString::lowercase() {
-  std::string text;
-  std::vector<Span> aligns;
+  // ASCII lowercases byte for byte in place; the rest is rebuilt from the first non-ASCII byte.
+  size_t i = 0;
+  for (; i < normalized_.size() && static_cast<unsigned char>(normalized_[i]) < 0x80; ++i)
+    if (normalized_[i] >= 'A' && normalized_[i] <= 'Z') normalized_[i] = static_cast<char>(normalized_[i] + 32);
+  if (i == normalized_.size()) return;
+  std::string text(normalized_, 0, i);
+  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
   text.reserve(normalized_.size());
   aligns.reserve(normalized_.size());
-  for (size_t i = 0; i < normalized_.size();) {
+  while (i < normalized_.size()) {
     size_t len;
     char32_t c = decode_utf8(normalized_, i, len);
     append_lowercase(text, c);
@@ -143,14 +154,18 @@ void NormalizedString::lowercase() {
 }
 
 void NormalizedString::substitute_bytes(const std::string* table) {
-  std::string text;
-  std::vector<Span> aligns;
-  text.reserve(normalized_.size() * 2);
-  aligns.reserve(normalized_.size() * 2);
+  // Sized once, then filled: no per-byte growth checks.
+  size_t total = 0;
+  for (unsigned char b : normalized_) total += table[b].size();
+  std::string text(total, '\0');
+  std::vector<Span> aligns(total);
+  size_t o = 0;
   for (size_t i = 0; i < normalized_.size(); ++i) {
     const std::string& r = table[static_cast<unsigned char>(normalized_[i])];
-    text += r;
-    aligns.insert(aligns.end(), r.size(), alignments_[i]);
+    for (char c : r) {
+      text[o] = c;
+      aligns[o++] = alignments_[i];
+    }
   }
   normalized_ = std::move(text);
   alignments_ = std::move(aligns);

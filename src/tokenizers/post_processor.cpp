@@ -112,16 +112,21 @@ void trim_byte_level_offsets(Encoding& e, bool add_prefix_space) {
   for (size_t i = 0; i < e.size(); ++i) {
     const std::string& token = e.tokens[i];
     auto& off = e.offsets[i];
-    std::vector<char32_t> chars;
-    for (size_t k = 0; k < token.size();) {
-      size_t len;
-      chars.push_back(decode_utf8(token, k, len));
-      k += len;
-    }
+    // Spacey characters counted from each end in place (no per-token buffer).
     auto spacey = [](char32_t c) { return c == kSpace || is_whitespace(c); };
     size_t leading = 0, trailing = 0;
-    while (leading < chars.size() && spacey(chars[leading])) ++leading;
-    while (trailing < chars.size() && spacey(chars[chars.size() - 1 - trailing])) ++trailing;
+    for (size_t k = 0; k < token.size(); ++leading) {
+      size_t len;
+      if (!spacey(decode_utf8(token, k, len))) break;
+      k += len;
+    }
+    for (size_t k = token.size(); k > 0; ++trailing) {
+      size_t p = k - 1;
+      while (p > 0 && (static_cast<unsigned char>(token[p]) & 0xC0) == 0x80) --p;
+      size_t len;
+      if (!spacey(decode_utf8(token, p, len))) break;
+      k = p;
+    }
     if (leading == 0 && trailing == 0) continue;
     if (leading > 0) {
       bool is_first = i == 0 || off.first == 0;

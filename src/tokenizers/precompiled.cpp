@@ -3,7 +3,9 @@
 // offsets into a blob of NUL-terminated replacement strings, applied per grapheme.
 #include <utf8proc.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 
 #include "tokenizers/normalizer.h"
 #include "tokenizers/unicode.h"
@@ -52,7 +54,15 @@ class PrecompiledNormalizer : public Normalizer {
     // Replacements are decoded as UTF-8 when applied; spm_precompiled rejects a blob that is not.
     if (find_invalid_utf8(normalized_) != std::string::npos)
       throw Error(where + ": replacement strings are not valid UTF-8");
+    for (int b = 0; b < 0x80; ++b) {
+      char c = static_cast<char>(b);
+      ascii_[b] = transform(std::string_view(&c, 1));
+    }
   }
+
+  // ascii_ views normalized_.
+  PrecompiledNormalizer(const PrecompiledNormalizer&) = delete;
+  PrecompiledNormalizer& operator=(const PrecompiledNormalizer&) = delete;
 
   void normalize(NormalizedString& s) const override {
     const std::string& text = s.get();
@@ -64,6 +74,15 @@ class PrecompiledNormalizer : public Normalizer {
     char32_t prev = 0;
     auto flush = [&](size_t g_end) {
       std::string_view grapheme(text.data() + g_start, g_end - g_start);
+      if (grapheme.size() == 1 && static_cast<unsigned char>(grapheme[0]) < 0x80) {
+        if (const auto& norm = ascii_[static_cast<unsigned char>(grapheme[0])]) {
+          modified = true;
+          replace(changes, grapheme, *norm);
+        } else {
+          changes.emplace_back(static_cast<char32_t>(grapheme[0]), 0);
+        }
+        return;
+      }
       if (grapheme.size() < 6) {
         if (auto norm = transform(grapheme)) {
           modified = true;
@@ -87,7 +106,16 @@ class PrecompiledNormalizer : public Normalizer {
     for (size_t i = 0; i < text.size();) {
       size_t len;
       char32_t c = decode_utf8(text, i, len);
-      if (i > 0 && utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(prev), static_cast<utf8proc_int32_t>(c), &state)) {
+      bool brk;
+      if (i > 0 && prev < 0x80 && c < 0x80) {
+        // Between two ASCII characters utf8proc breaks unless CR LF (GB3-5, GB999) and its state
+        // becomes the second one's bound class; skipping the call keeps both.
+        brk = !(prev == '\r' && c == '\n');
+        state = utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->boundclass;
+      } else {
+        brk = i > 0 && utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(prev), static_cast<utf8proc_int32_t>(c), &state);
+      }
+      if (brk) {
         flush(i);
         g_start = i;
       }
@@ -154,6 +182,7 @@ class PrecompiledNormalizer : public Normalizer {
 
   std::vector<uint32_t> trie_;
   std::string normalized_;
+  std::array<std::optional<std::string_view>, 0x80> ascii_;  // transform() of each ASCII byte
 };
 
 }  // namespace

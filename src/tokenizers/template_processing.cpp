@@ -46,12 +46,16 @@ class TemplateProcessing : public PostProcessor {
 
   std::vector<Encoding> process_encodings(std::vector<Encoding> encodings, bool add_special_tokens) const override {
     const auto& pieces = encodings.size() == 2 ? pair_ : single_;
+    // A sequence's last use in the template takes it by move; earlier ones (if any) copy.
+    size_t uses[2] = {0, 0};
+    for (const auto& p : pieces)
+      if (p.is_sequence) ++uses[p.id == "A" ? 0 : 1];
     std::vector<Encoding> out;
     for (const auto& p : pieces) {
       if (p.is_sequence) {
         size_t i = p.id == "A" ? 0 : 1;
         if (i >= encodings.size()) continue;
-        Encoding e = encodings[i];
+        Encoding e = --uses[i] == 0 ? std::move(encodings[i]) : encodings[i];
         std::fill(e.type_ids.begin(), e.type_ids.end(), p.type_id);
         std::fill(e.sequence_ids.begin(), e.sequence_ids.end(), static_cast<int32_t>(i));
         out.push_back(std::move(e));

@@ -73,11 +73,18 @@ void unicode_normalize(NormalizedString& s, UnicodeForm form) {
   int options = utf8proc_options(form);
   if (map_utf8proc(text, options) == text) return;
   std::vector<Change> changes;
+  changes.reserve(text.size());
   size_t initial_offset = 0;
   size_t i = 0;
   while (i < text.size()) {
     size_t len;
-    decode_utf8(text, i, len);
+    char32_t first = decode_utf8(text, i, len);
+    // An ASCII character followed by another starts a run of its own that every form keeps.
+    if (first < 0x80 && (i + 1 == text.size() || static_cast<unsigned char>(text[i + 1]) < 0x80)) {
+      changes.emplace_back(first, 0);
+      ++i;
+      continue;
+    }
     size_t run_end = i + len, n_in = 1;
     while (run_end < text.size()) {
       size_t l;
