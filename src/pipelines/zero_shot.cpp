@@ -16,7 +16,7 @@ namespace lmpipe {
 namespace {
 
 // Pairs per forward pass: large enough to amortize weight reads, small enough to bound memory.
-constexpr size_t kMaxPairsPerForward = 64;
+constexpr size_t kMaxPairsPerForward = 16;
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
