@@ -2,24 +2,11 @@
 
 #include <unordered_map>
 
+#include "tokenizers/unicode.h"
+
 namespace lmpipe::tok {
 
 namespace {
-
-std::string utf8_encode(char32_t c) {
-  std::string s;
-  if (c < 0x80) {
-    s += static_cast<char>(c);
-  } else if (c < 0x800) {
-    s += static_cast<char>(0xC0 | (c >> 6));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    s += static_cast<char>(0xE0 | (c >> 12));
-    s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return s;
-}
 
 struct Tables {
   std::array<char32_t, 256> to_char{};
@@ -31,7 +18,7 @@ struct Tables {
     char32_t next = 256;
     for (int b = 0; b < 256; ++b) {
       to_char[b] = printable(b) ? static_cast<char32_t>(b) : next++;
-      to_utf8[b] = utf8_encode(to_char[b]);
+      append_utf8(to_utf8[b], to_char[b]);
       to_byte[to_char[b]] = static_cast<uint8_t>(b);
     }
   }
