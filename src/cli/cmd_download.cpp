@@ -7,22 +7,10 @@
 #include "cli/commands.h"
 #include "io/hub.h"
 #include "io/hub_cache.h"
+#include "util/human_bytes.h"
 
 namespace lmpipe::cli {
 namespace {
-
-std::string human_size(std::uintmax_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double n = double(bytes);
-  int u = 0;
-  while (n >= 1000 && u < 4) {
-    n /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
-  return buf;
-}
 
 void list_cache() {
   auto dir = hub::default_cache_dir();
@@ -43,8 +31,8 @@ void list_cache() {
       for (const auto& ref : m.refs) named = named || ref.second == commit;
       if (!named) revisions += (revisions.empty() ? "" : ", ") + commit.substr(0, 12);
     }
-    if (m.incomplete_bytes > 0) revisions += " (+" + human_size(m.incomplete_bytes) + " partial download)";
-    std::printf("%-48s %10s  %s\n", m.repo_id.c_str(), human_size(m.size_on_disk).c_str(),
+    if (m.incomplete_bytes > 0) revisions += " (+" + human_bytes(double(m.incomplete_bytes)) + " partial download)";
+    std::printf("%-48s %10s  %s\n", m.repo_id.c_str(), human_bytes(double(m.size_on_disk)).c_str(),
                 revisions.empty() ? "-" : revisions.c_str());
   }
 }

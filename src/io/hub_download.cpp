@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "util/digest.h"
+#include "util/human_bytes.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -22,18 +23,6 @@ constexpr int kMaxResumes = 5;  // retries of a cut transfer, as huggingface_hub
 
 bool is_hex(const std::string& s, size_t n) {
   return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-std::string human_bytes(double n) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (n >= 1000 && u < 4) {
-    n /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
-  return buf;
 }
 
 // A one-line progress bar on stderr: redrawn in place on a terminal; on a pipe or file only a
