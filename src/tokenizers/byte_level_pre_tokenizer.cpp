@@ -3,15 +3,13 @@
 #include <array>
 
 #include "tokenizers/byte_level.h"
+#include "tokenizers/gpt2_split.h"
 #include "tokenizers/pre_tokenizer.h"
 #include "tokenizers/regex.h"
 
 namespace lmpipe::tok {
 
 namespace {
-
-const char* const kGpt2Pattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 const std::array<std::string, 256>& byte_table() {
   static const std::array<std::string, 256> table = [] {
@@ -26,7 +24,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
  public:
   ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex)
       : add_prefix_space_(add_prefix_space), use_regex_(use_regex) {
-    if (use_regex_) regex_ = std::make_unique<Regex>(kGpt2Pattern, "ByteLevel");
+    if (use_regex_) regex_ = std::make_unique<Regex>(kGpt2SplitPattern, "ByteLevel");
   }
 
   void pre_tokenize(PreTokenizedString& s) const override {

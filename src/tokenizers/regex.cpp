@@ -4,12 +4,14 @@
 
 #include <mutex>
 
+#include "tokenizers/gpt2_split.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
 
 struct Regex::Impl {
   regex_t* re = nullptr;
+  bool gpt2 = false;  // GPT-2's split pattern, matched by gpt2_match_end instead
 };
 
 namespace {
@@ -30,6 +32,10 @@ struct RegionDeleter {
 
 Regex::Regex(const std::string& pattern, const std::string& where) : impl_(std::make_unique<Impl>()) {
   init_oniguruma();
+  if (pattern == kGpt2SplitPattern) {
+    impl_->gpt2 = true;
+    return;
+  }
   OnigErrorInfo info;
   const auto* p = reinterpret_cast<const OnigUChar*>(pattern.data());
   int rc = onig_new(&impl_->re, p, p + pattern.size(), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8, ONIG_SYNTAX_RUBY, &info);
@@ -45,6 +51,12 @@ Regex::~Regex() {
 }
 
 bool Regex::search(std::string_view s, size_t from, size_t& start, size_t& end) const {
+  if (impl_->gpt2) {
+    if (from >= s.size()) return false;
+    start = from;
+    end = gpt2_match_end(s, from);
+    return true;
+  }
   // One region per thread, reused across searches.
   thread_local std::unique_ptr<OnigRegion, RegionDeleter> region(onig_region_new());
   const auto* base = reinterpret_cast<const OnigUChar*>(s.data());
