@@ -168,28 +168,26 @@ void Bpe::merge_all(std::vector<Symbol>& symbols) const {
   symbols.erase(std::remove_if(symbols.begin(), symbols.end(), [](const Symbol& s) { return s.len == 0; }), symbols.end());
 }
 
-std::vector<Token> Bpe::tokenize(std::string_view piece) const {
-  std::vector<Token> tokens;
-  if (piece.empty()) return tokens;
+void Bpe::tokenize(std::string_view piece, std::vector<Token>& out) const {
+  if (piece.empty()) return;
   if (opt_.ignore_merges) {
     if (const uint32_t* id = vocab_.find(piece)) {
-      tokens.push_back(Token{*id, std::string(piece), 0, piece.size()});
-      return tokens;
+      out.push_back(Token{*id, std::string(piece), 0, piece.size()});
+      return;
     }
   }
-  if (cache_.get(piece, tokens)) return tokens;
+  if (cache_.get(piece, out)) return;
   thread_local std::vector<Symbol> symbols;
   symbols.clear();
   split_word(piece, symbols);
   merge_all(symbols);
-  tokens.reserve(symbols.size());
+  const size_t first = out.size();
   size_t pos = 0;
   for (const Symbol& s : symbols) {
-    tokens.push_back(Token{s.id, token_text(s.id), pos, pos + s.len});
+    out.push_back(Token{s.id, token_text(s.id), pos, pos + s.len});
     pos += s.len;
   }
-  cache_.put(piece, tokens);
-  return tokens;
+  cache_.put(piece, std::span<const Token>(out).subspan(first));
 }
 
 }  // namespace lmpipe::tok

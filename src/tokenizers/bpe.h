@@ -28,7 +28,8 @@ class Bpe final : public Model {
       const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
       const std::string& where = "BPE");
 
-  std::vector<Token> tokenize(std::string_view piece) const override;
+  using Model::tokenize;
+  void tokenize(std::string_view piece, std::vector<Token>& out) const override;
   std::optional<uint32_t> token_to_id(std::string_view token) const override { return vocab_.get(token); }
   std::optional<std::string> id_to_token(uint32_t id) const override;
   size_t vocab_size() const override { return vocab_.size(); }

@@ -17,21 +17,35 @@ void append_encoding(Encoding& dst, Encoding&& src) {
   dst.sequence_ids.insert(dst.sequence_ids.end(), src.sequence_ids.begin(), src.sequence_ids.end());
 }
 
+namespace {
+
+// Inserts src before the first token of dst.
+void prepend_encoding(Encoding& dst, Encoding&& src) {
+  dst.ids.insert(dst.ids.begin(), src.ids.begin(), src.ids.end());
+  dst.type_ids.insert(dst.type_ids.begin(), src.type_ids.begin(), src.type_ids.end());
+  dst.tokens.insert(dst.tokens.begin(), std::make_move_iterator(src.tokens.begin()), std::make_move_iterator(src.tokens.end()));
+  dst.offsets.insert(dst.offsets.begin(), src.offsets.begin(), src.offsets.end());
+  dst.special_tokens_mask.insert(dst.special_tokens_mask.begin(), src.special_tokens_mask.begin(), src.special_tokens_mask.end());
+  dst.attention_mask.insert(dst.attention_mask.begin(), src.attention_mask.begin(), src.attention_mask.end());
+  dst.sequence_ids.insert(dst.sequence_ids.begin(), src.sequence_ids.begin(), src.sequence_ids.end());
+}
+
+}  // namespace
+
 Encoding merge_encodings(std::vector<Encoding> encodings) {
   if (encodings.empty()) return {};
-  size_t total = 0;
-  for (const auto& e : encodings) total += e.size();
-  Encoding out = std::move(encodings[0]);
-  if (encodings.size() > 1) {
-    out.ids.reserve(total);
-    out.type_ids.reserve(total);
-    out.tokens.reserve(total);
-    out.offsets.reserve(total);
-    out.special_tokens_mask.reserve(total);
-    out.attention_mask.reserve(total);
-    out.sequence_ids.reserve(total);
+  // The largest part (the text, next to a few special tokens) is kept in place and the others
+  // are inserted around it, instead of copying everything into a new encoding.
+  size_t base = 0;
+  for (size_t i = 1; i < encodings.size(); ++i)
+    if (encodings[i].size() > encodings[base].size()) base = i;
+  Encoding out = std::move(encodings[base]);
+  if (base > 0) {
+    Encoding head = std::move(encodings[0]);
+    for (size_t i = 1; i < base; ++i) append_encoding(head, std::move(encodings[i]));
+    prepend_encoding(out, std::move(head));
   }
-  for (size_t i = 1; i < encodings.size(); ++i) append_encoding(out, std::move(encodings[i]));
+  for (size_t i = base + 1; i < encodings.size(); ++i) append_encoding(out, std::move(encodings[i]));
   return out;
 }
 

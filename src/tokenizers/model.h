@@ -24,8 +24,14 @@ struct Token {
 class Model {
  public:
   virtual ~Model() = default;
-  // `piece` is valid UTF-8 (one pre-tokenized split, already normalized).
-  virtual std::vector<Token> tokenize(std::string_view piece) const = 0;
+  // Appends the tokens of `piece` (valid UTF-8: one pre-tokenized split, already normalized) to
+  // `out`, so the encoder reuses one buffer instead of allocating a vector per piece.
+  virtual void tokenize(std::string_view piece, std::vector<Token>& out) const = 0;
+  std::vector<Token> tokenize(std::string_view piece) const {
+    std::vector<Token> tokens;
+    tokenize(piece, tokens);
+    return tokens;
+  }
   virtual std::optional<uint32_t> token_to_id(std::string_view token) const = 0;
   virtual std::optional<std::string> id_to_token(uint32_t id) const = 0;
   virtual size_t vocab_size() const = 0;

@@ -3,6 +3,7 @@
 // range of the original input it came from (HF tokenizers' NormalizedString), and the
 // list of pieces pre-tokenization cuts it into (PreTokenizedString).
 // Alignments here are absolute byte offsets into the whole input, so slices need no shift.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -99,7 +100,10 @@ struct PreTokenizedString {
         out.push_back(std::move(s));
         continue;
       }
-      for (auto& piece : fn(s.normalized))
+      auto pieces = fn(s.normalized);
+      // One input piece often becomes hundreds: grow once for all of them, not by doubling.
+      if (out.size() + pieces.size() > out.capacity()) out.reserve(std::max(2 * out.capacity(), out.size() + pieces.size()));
+      for (auto& piece : pieces)
         if (!piece.empty()) out.push_back(Split{std::move(piece), std::nullopt});
     }
     splits = std::move(out);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,16 +23,17 @@ class TokenCache {
 
   // Lock-free: an entry is published (used = true, release) only once complete and never
   // changes afterwards, so readers need no lock.
+  // Appends the cached tokens of `word` to `out`.
   bool get(std::string_view word, std::vector<Token>& out) const {
     if (word.size() >= kMaxWordBytes) return false;
     uint64_t h = hash_bytes(word);
     const Entry* e = shard(h).find(h, word);
     if (!e) return false;
-    out = e->tokens;
+    out.insert(out.end(), e->tokens.begin(), e->tokens.end());
     return true;
   }
 
-  void put(std::string_view word, const std::vector<Token>& tokens) const {
+  void put(std::string_view word, std::span<const Token> tokens) const {
     if (word.size() >= kMaxWordBytes) return;
     uint64_t h = hash_bytes(word);
     Shard& s = shard(h);
@@ -42,7 +44,7 @@ class TokenCache {
       if (!e.used.load(std::memory_order_acquire)) {
         e.hash = h;
         e.key.assign(word);
-        e.tokens = tokens;
+        e.tokens.assign(tokens.begin(), tokens.end());
         e.used.store(true, std::memory_order_release);
         ++s.size;
         return;

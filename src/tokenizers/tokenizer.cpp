@@ -113,10 +113,20 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
   if (pre_tokenizer) pre_tokenizer->pre_tokenize(pts);
   CharOffsets chars(text);
   Encoding e;
+  // Most pieces are one token: room for that plus some, so the vectors rarely grow.
+  size_t expected = pts.splits.size() + pts.splits.size() / 4;
+  e.ids.reserve(expected);
+  e.tokens.reserve(expected);
+  e.offsets.reserve(expected);
+  thread_local std::vector<tok::Token> piece_tokens;
   for (auto& split : pts.splits) {
     if (e.ids.size() >= token_limit) break;
-    if (!split.tokens) split.tokens = model->tokenize(split.normalized.get());
-    for (auto& t : *split.tokens) {
+    std::vector<tok::Token>* tokens = split.tokens ? &*split.tokens : &piece_tokens;
+    if (!split.tokens) {
+      piece_tokens.clear();
+      model->tokenize(split.normalized.get(), piece_tokens);
+    }
+    for (auto& t : *tokens) {
       auto [bs, be] = split.normalized.to_original(t.start, t.end);
       e.ids.push_back(static_cast<int32_t>(t.id));
       e.tokens.push_back(std::move(t.value));

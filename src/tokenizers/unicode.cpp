@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <array>
+
 namespace lmpipe::tok {
 
 void append_utf8(std::string& out, char32_t c) {
@@ -56,7 +58,20 @@ bool is_whitespace(char32_t c) {
          (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-static utf8proc_category_t category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
+namespace {
+
+// utf8proc's categories of the ASCII characters, looked up without a call for the common case.
+const std::array<utf8proc_category_t, 128> kAsciiCategories = [] {
+  std::array<utf8proc_category_t, 128> t{};
+  for (int c = 0; c < 128; ++c) t[c] = utf8proc_category(c);
+  return t;
+}();
+
+utf8proc_category_t category(char32_t c) {
+  return c < 0x80 ? kAsciiCategories[c] : utf8proc_category(static_cast<utf8proc_int32_t>(c));
+}
+
+}  // namespace
 
 bool is_numeric(char32_t c) {
   if (c < 0x80) return c >= '0' && c <= '9';

@@ -82,10 +82,10 @@ void Unigram::for_each_prefix(std::string_view text, F&& f) const {
   }
 }
 
-std::vector<Token> Unigram::tokenize(std::string_view text) const {
-  std::vector<Token> tokens;
-  if (text.empty()) return tokens;
-  if (cache_.get(text, tokens)) return tokens;
+void Unigram::tokenize(std::string_view text, std::vector<Token>& tokens) const {
+  if (text.empty()) return;
+  if (cache_.get(text, tokens)) return;
+  const size_t first = tokens.size();
 
   struct Node {
     uint32_t id = 0;
@@ -137,7 +137,6 @@ std::vector<Token> Unigram::tokenize(std::string_view text) const {
   }
   if (in_unk) spans.emplace_back(0, unk_end);
 
-  tokens.reserve(spans.size());
   for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
     auto [start, stop] = *it;
     std::string_view s = text.substr(start, stop - start);
@@ -164,8 +163,7 @@ std::vector<Token> Unigram::tokenize(std::string_view text) const {
     if (!unk_id_) throw Error("Unigram: the text has an unknown piece but the model has no unk_id");
     tokens.push_back(Token{*unk_id_, std::string(s), start, stop});
   }
-  cache_.put(text, tokens);
-  return tokens;
+  cache_.put(text, std::span<const Token>(tokens).subspan(first));
 }
 
 }  // namespace lmpipe::tok

@@ -18,7 +18,8 @@ class Unigram final : public Model {
   Unigram(std::vector<std::pair<std::string, double>> pieces, std::optional<uint32_t> unk_id, bool byte_fallback,
           const std::string& where = "Unigram");
 
-  std::vector<Token> tokenize(std::string_view piece) const override;
+  using Model::tokenize;
+  void tokenize(std::string_view piece, std::vector<Token>& out) const override;
   std::optional<uint32_t> token_to_id(std::string_view token) const override { return ids_.get(token); }
   std::optional<std::string> id_to_token(uint32_t id) const override;
   size_t vocab_size() const override { return pieces_.size(); }

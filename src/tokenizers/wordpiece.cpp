@@ -51,12 +51,12 @@ Token WordPiece::unk(size_t len) const {
   return Token{*id, opt_.unk_token, 0, len};
 }
 
-std::vector<Token> WordPiece::tokenize(std::string_view piece) const {
-  std::vector<Token> tokens;
+void WordPiece::tokenize(std::string_view piece, std::vector<Token>& out) const {
   if (count_chars(piece) > opt_.max_input_chars_per_word) {
-    tokens.push_back(unk(piece.size()));
-    return tokens;
+    out.push_back(unk(piece.size()));
+    return;
   }
+  const size_t first = out.size();
   thread_local std::string buf;
   const std::string& prefix = opt_.continuing_subword_prefix;
   size_t start = 0;
@@ -74,7 +74,7 @@ std::vector<Token> WordPiece::tokenize(std::string_view piece) const {
         sub = buf;
       }
       if ((found = vocab_.find(sub))) {
-        tokens.push_back(Token{*found, std::string(sub), start, end});
+        out.push_back(Token{*found, std::string(sub), start, end});
         break;
       }
       // Drop the last character.
@@ -82,13 +82,12 @@ std::vector<Token> WordPiece::tokenize(std::string_view piece) const {
       while (end > start && is_continuation(static_cast<unsigned char>(piece[end])));
     }
     if (!found) {
-      tokens.clear();
-      tokens.push_back(unk(piece.size()));
-      return tokens;
+      out.resize(first);
+      out.push_back(unk(piece.size()));
+      return;
     }
     start = end;
   }
-  return tokens;
 }
 
 WordLevel::WordLevel(const std::vector<std::pair<std::string, uint32_t>>& vocab, std::string unk_token)
@@ -99,9 +98,9 @@ std::optional<uint32_t> WordLevel::token_to_id(std::string_view token) const {
   return id ? std::optional<uint32_t>(*id) : std::nullopt;
 }
 
-std::vector<Token> WordLevel::tokenize(std::string_view piece) const {
-  if (const uint32_t* id = vocab_.find(piece)) return {Token{*id, std::string(piece), 0, piece.size()}};
-  if (const uint32_t* unk = vocab_.find(unk_token_)) return {Token{*unk, unk_token_, 0, piece.size()}};
+void WordLevel::tokenize(std::string_view piece, std::vector<Token>& out) const {
+  if (const uint32_t* id = vocab_.find(piece)) return out.push_back(Token{*id, std::string(piece), 0, piece.size()});
+  if (const uint32_t* unk = vocab_.find(unk_token_)) return out.push_back(Token{*unk, unk_token_, 0, piece.size()});
   throw Error("WordLevel: unk_token '" + unk_token_ + "' is not in the vocabulary");
 }
 

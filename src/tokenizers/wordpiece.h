@@ -35,7 +35,8 @@ struct WordPieceOptions {
 class WordPiece final : public Model {
  public:
   WordPiece(const std::vector<std::pair<std::string, uint32_t>>& vocab, WordPieceOptions options);
-  std::vector<Token> tokenize(std::string_view piece) const override;
+  using Model::tokenize;
+  void tokenize(std::string_view piece, std::vector<Token>& out) const override;
   std::optional<uint32_t> token_to_id(std::string_view token) const override;
   std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
   size_t vocab_size() const override { return vocab_.size(); }
@@ -50,7 +51,8 @@ class WordPiece final : public Model {
 class WordLevel final : public Model {
  public:
   WordLevel(const std::vector<std::pair<std::string, uint32_t>>& vocab, std::string unk_token);
-  std::vector<Token> tokenize(std::string_view piece) const override;
+  using Model::tokenize;
+  void tokenize(std::string_view piece, std::vector<Token>& out) const override;
   std::optional<uint32_t> token_to_id(std::string_view token) const override;
   std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
   size_t vocab_size() const override { return vocab_.size(); }
