@@ -82,7 +82,8 @@ TEST(ModelsGolden, BertNextSentenceLogitsFromPooler) {
   const Checkpoint checkpoint = Checkpoint::open(dir);
   const Tensor W = checkpoint.load("cls.seq_relationship.weight", {2, 16});
   const Tensor b = checkpoint.load("cls.seq_relationship.bias", {2});
-  for (const json& case_ : test::golden_expected("tiny-bert").at("nsp")) {
+  const json expected = test::golden_expected("tiny-bert");
+  for (const json& case_ : expected.at("nsp")) {
     const auto out = model->forward(test::golden_batch(case_));
     Tensor logits = Tensor::empty({1, 2});
     kernels::linear(out.pooler_output.data(), W.data(), b.data(), logits.data(), 1, 16, 2);
