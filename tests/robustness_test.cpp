@@ -253,7 +253,7 @@ TEST_P(RobustnessConfig, DamagedConfigLoadsOrThrowsError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, RobustnessConfig,
-                         ::testing::Values("tiny-bart-mnli", "tiny-roberta-mnli", "tiny-deberta-v3-nli"));
+                         ::testing::Values("tiny-bart-mnli", "tiny-roberta-mnli", "tiny-deberta-v3-nli", "tiny-distilbert-mnli"));
 
 class RobustnessTokenizerJson : public ::testing::TestWithParam<std::string> {};
 
