@@ -7,30 +7,25 @@
 
 namespace lmpipe::tok {
 
-void append_encoding(Encoding& dst, Encoding&& src) {
-  dst.ids.insert(dst.ids.end(), src.ids.begin(), src.ids.end());
-  dst.type_ids.insert(dst.type_ids.end(), src.type_ids.begin(), src.type_ids.end());
-  dst.tokens.insert(dst.tokens.end(), std::make_move_iterator(src.tokens.begin()), std::make_move_iterator(src.tokens.end()));
-  dst.offsets.insert(dst.offsets.end(), src.offsets.begin(), src.offsets.end());
-  dst.special_tokens_mask.insert(dst.special_tokens_mask.end(), src.special_tokens_mask.begin(), src.special_tokens_mask.end());
-  dst.attention_mask.insert(dst.attention_mask.end(), src.attention_mask.begin(), src.attention_mask.end());
-  dst.sequence_ids.insert(dst.sequence_ids.end(), src.sequence_ids.begin(), src.sequence_ids.end());
-}
-
 namespace {
 
-// Inserts src before the first token of dst.
-void prepend_encoding(Encoding& dst, Encoding&& src) {
-  dst.ids.insert(dst.ids.begin(), src.ids.begin(), src.ids.end());
-  dst.type_ids.insert(dst.type_ids.begin(), src.type_ids.begin(), src.type_ids.end());
-  dst.tokens.insert(dst.tokens.begin(), std::make_move_iterator(src.tokens.begin()), std::make_move_iterator(src.tokens.end()));
-  dst.offsets.insert(dst.offsets.begin(), src.offsets.begin(), src.offsets.end());
-  dst.special_tokens_mask.insert(dst.special_tokens_mask.begin(), src.special_tokens_mask.begin(), src.special_tokens_mask.end());
-  dst.attention_mask.insert(dst.attention_mask.begin(), src.attention_mask.begin(), src.attention_mask.end());
-  dst.sequence_ids.insert(dst.sequence_ids.begin(), src.sequence_ids.begin(), src.sequence_ids.end());
+// Moves src's tokens into dst, before its first token or after its last.
+void splice_encoding(Encoding& dst, Encoding&& src, bool at_front) {
+  auto move_into = [at_front](auto& to, auto& from) {
+    to.insert(at_front ? to.begin() : to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  move_into(dst.ids, src.ids);
+  move_into(dst.type_ids, src.type_ids);
+  move_into(dst.tokens, src.tokens);
+  move_into(dst.offsets, src.offsets);
+  move_into(dst.special_tokens_mask, src.special_tokens_mask);
+  move_into(dst.attention_mask, src.attention_mask);
+  move_into(dst.sequence_ids, src.sequence_ids);
 }
 
 }  // namespace
+
+void append_encoding(Encoding& dst, Encoding&& src) { splice_encoding(dst, std::move(src), false); }
 
 Encoding merge_encodings(std::vector<Encoding> encodings) {
   if (encodings.empty()) return {};
@@ -43,7 +38,7 @@ Encoding merge_encodings(std::vector<Encoding> encodings) {
   if (base > 0) {
     Encoding head = std::move(encodings[0]);
     for (size_t i = 1; i < base; ++i) append_encoding(head, std::move(encodings[i]));
-    prepend_encoding(out, std::move(head));
+    splice_encoding(out, std::move(head), true);
   }
   for (size_t i = base + 1; i < encodings.size(); ++i) append_encoding(out, std::move(encodings[i]));
   return out;
