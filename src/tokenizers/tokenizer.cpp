@@ -121,8 +121,10 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
   thread_local std::vector<tok::Token> piece_tokens;
   for (auto& split : pts.splits) {
     if (e.ids.size() >= token_limit) break;
-    std::vector<tok::Token>* tokens = split.tokens ? &*split.tokens : &piece_tokens;
-    if (!split.tokens) {
+    std::vector<tok::Token>* tokens = &piece_tokens;
+    if (split.tokens) {
+      tokens = &*split.tokens;  // an added token, matched before the model
+    } else {
       piece_tokens.clear();
       model->tokenize(split.normalized.get(), piece_tokens);
     }
