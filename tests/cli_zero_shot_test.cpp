@@ -48,6 +48,28 @@ TEST(CliZeroShot, ClassifiesArgumentText) {
   EXPECT_NEAR(j["scores"][0].get<double>(), 0.6257941126823425, 1e-5);
 }
 
+// What the CLI writes on stderr (stdout discarded).
+std::string stderr_of(const std::string& args) {
+  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + " 2>&1 >/dev/null";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  std::string err;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) err.append(buf, n);
+  ::pclose(pipe);
+  return err;
+}
+
+TEST(CliZeroShot, SaysWhenTheInputIsTruncated) {
+  std::string long_text;
+  for (int i = 0; i < 300; ++i) long_text += "word ";
+  std::string err = stderr_of("zero-shot --model " + model() + " --labels a,b '" + long_text + "'");
+  EXPECT_NE(err.find("lmpipe: warning: input truncated to 128 tokens"), std::string::npos) << err;
+  // Once per process, not once per label pair.
+  EXPECT_EQ(err.find("truncated", err.find("truncated") + 1), std::string::npos) << err;
+  EXPECT_EQ(stderr_of("zero-shot --model " + model() + " --labels a,b 'short text'"), "");
+}
+
 TEST(CliZeroShot, StreamsOneResultPerStdinLine) {
   CliRun r = run_cli("zero-shot --model " + model() + " --labels 'spam,not spam'",
                   "first email\n{\"text\": \"second email\"}\n\"third email\"\n");

@@ -186,6 +186,9 @@ TEST_F(ScratchTokenizer, TemplatePairTruncationAndPadding) {
   trunc.truncation = Truncation::LongestFirst;
   trunc.max_length = 6;
   EXPECT_EQ(tok.encode_pair("a b a", "b", trunc).ids, (std::vector<int32_t>{4, 1, 2, 5, 2, 5}));
+  EXPECT_TRUE(tok.encode_pair("a b a", "b", trunc).truncated);
+  EXPECT_FALSE(tok.encode_pair("a b", "b", trunc).truncated);  // exactly max_length: nothing dropped
+  EXPECT_FALSE(e.truncated);
   trunc.truncation = Truncation::OnlySecond;
   EXPECT_THROW(tok.encode_pair("a b a", "b", trunc), Error);
   std::vector<Encoding> batch = tok.encode_batch({"a", "a b a"});

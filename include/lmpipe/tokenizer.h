@@ -27,6 +27,8 @@ struct Encoding {
   std::vector<int32_t> special_tokens_mask;
   std::vector<int32_t> attention_mask;
   std::vector<int32_t> sequence_ids;  // 0, 1, or -1 for special tokens
+  // Truncation dropped tokens of the input (HF keeps them in `overflowing`; we only say so).
+  bool truncated = false;
   size_t size() const { return ids.size(); }
 };
 

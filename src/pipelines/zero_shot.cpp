@@ -126,9 +126,11 @@ std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::
       EncodeOptions plain;
       encodings = impl_->tokenizer.encode_pair_batch(chunk, plain);
     }
+    // transformers truncates silently; a user should know the end of the text was not read.
     for (const auto& enc : encodings)
-      if (enc.size() >= impl_->max_length && impl_->max_length < impl_->tokenizer.model_max_length())
-        log_warning_once("input truncated to the model's maximum of " + std::to_string(impl_->max_length) + " tokens");
+      if (enc.truncated)
+        log_warning_once("input truncated to " + std::to_string(impl_->max_length) +
+                         " tokens (the model's maximum, premise and hypothesis together); the rest was not classified");
     impl_->tokenizer.pad(encodings);
     Batch batch;
     batch.batch = static_cast<int64_t>(encodings.size());

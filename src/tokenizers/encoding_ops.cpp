@@ -21,6 +21,7 @@ void splice_encoding(Encoding& dst, Encoding&& src, bool at_front) {
   move_into(dst.special_tokens_mask, src.special_tokens_mask);
   move_into(dst.attention_mask, src.attention_mask);
   move_into(dst.sequence_ids, src.sequence_ids);
+  dst.truncated |= src.truncated;
 }
 
 }  // namespace
@@ -46,6 +47,7 @@ Encoding merge_encodings(std::vector<Encoding> encodings) {
 
 void truncate_encoding(Encoding& e, size_t n) {
   if (e.ids.size() <= n) return;
+  e.truncated = true;
   e.ids.resize(n);
   e.type_ids.resize(n);
   e.tokens.resize(n);

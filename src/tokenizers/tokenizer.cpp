@@ -120,7 +120,10 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
   e.offsets.reserve(expected);
   thread_local std::vector<tok::Token> piece_tokens;
   for (auto& split : pts.splits) {
-    if (e.ids.size() >= token_limit) break;
+    if (e.ids.size() >= token_limit) {
+      e.truncated = true;  // pieces are left that truncation would drop anyway
+      break;
+    }
     std::vector<tok::Token>* tokens = &piece_tokens;
     if (split.tokens) {
       tokens = &*split.tokens;  // an added token, matched before the model
