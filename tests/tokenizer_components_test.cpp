@@ -166,6 +166,13 @@ TEST_F(ScratchTokenizer, AddedTokenSingleWord) {
   Tokenizer tok = load(tj);
   EXPECT_EQ(tok.encode("ab a").ids, (std::vector<int32_t>{7, 1}));
   EXPECT_EQ(tok.encode("aab").ids, (std::vector<int32_t>{0}));  // inside a word: not the added token
+  // Word characters are the regex crate's Unicode \w: not "²" or "½" (No), but Alphabetic "Ⓐ"
+  // (So), marks, connector punctuation.
+  EXPECT_EQ(tok.encode("ab²").ids, (std::vector<int32_t>{7, 0}));
+  EXPECT_EQ(tok.encode("½ab").ids, (std::vector<int32_t>{0, 7}));
+  EXPECT_EQ(tok.encode("ab\u0301").ids, (std::vector<int32_t>{0}));
+  EXPECT_EQ(tok.encode("Ⓐab").ids, (std::vector<int32_t>{0}));
+  EXPECT_EQ(tok.encode("‿ab").ids, (std::vector<int32_t>{0}));
 }
 
 TEST_F(ScratchTokenizer, TemplatePairTruncationAndPadding) {

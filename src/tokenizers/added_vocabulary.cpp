@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "tokenizers/unicode.h"
+#include "tokenizers/unicode_property.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
@@ -38,7 +39,13 @@ bool TokenMatcher::next(std::string_view s, size_t from, size_t& start, size_t& 
 
 namespace {
 
-bool is_word_char(char32_t c) { return is_alphanumeric(c) || c == '_'; }
+// HF checks single_word with the regex crate's Unicode \w: Alphabetic, marks, decimal digits,
+// connector punctuation and the joiners (so "²" is not a word character, "Ⓐ" and U+0301 are).
+bool is_word_char(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  static const UnicodeProperty alphabetic("Alphabetic"), mark("M"), digit("Nd"), connector("Pc"), joiner("Join_Control");
+  return alphabetic.contains(c) || mark.contains(c) || digit.contains(c) || connector.contains(c) || joiner.contains(c);
+}
 
 char32_t last_char(std::string_view s) {
   size_t p = s.size() - 1;

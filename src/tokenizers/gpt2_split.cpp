@@ -1,12 +1,10 @@
 #include "tokenizers/gpt2_split.h"
 
-#include <oniguruma.h>
-
-#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "tokenizers/unicode.h"
+#include "tokenizers/unicode_property.h"
 
 namespace lmpipe::tok {
 
@@ -17,41 +15,34 @@ namespace {
 
 enum Class : uint8_t { kSpace, kLetter, kNumber, kOther };
 
-// Asks Oniguruma's UTF-8 encoding, the tables behind the regex's \s, \p{L} and \p{N}.
-class OnigClasses {
+// One table for the three classes, so a character costs one lookup; built from Oniguruma's
+// \s, \p{L} and \p{N} (the regex's own tables).
+class Classes {
  public:
-  OnigClasses() {
-    OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
-    onig_initialize(encodings, 1);  // idempotent; Regex does the same
-    letter_ = ctype_of("L");
-    number_ = ctype_of("N");
+  Classes() : space_("Space"), letter_("L"), number_("N") {
     bmp_.resize(0x10000);
     for (char32_t c = 0; c < bmp_.size(); ++c) bmp_[c] = ask(c);
   }
   Class of(char32_t c) const { return c < bmp_.size() ? static_cast<Class>(bmp_[c]) : ask(c); }
 
  private:
-  static OnigCtype ctype_of(const char* name) {
-    auto* p = reinterpret_cast<OnigUChar*>(const_cast<char*>(name));
-    return static_cast<OnigCtype>(ONIGENC_PROPERTY_NAME_TO_CTYPE(ONIG_ENCODING_UTF8, p, p + std::char_traits<char>::length(name)));
-  }
   Class ask(char32_t c) const {
-    if (ONIGENC_IS_CODE_CTYPE(ONIG_ENCODING_UTF8, c, ONIGENC_CTYPE_SPACE)) return kSpace;
-    if (ONIGENC_IS_CODE_CTYPE(ONIG_ENCODING_UTF8, c, letter_)) return kLetter;
-    if (ONIGENC_IS_CODE_CTYPE(ONIG_ENCODING_UTF8, c, number_)) return kNumber;
+    if (space_.contains(c)) return kSpace;
+    if (letter_.contains(c)) return kLetter;
+    if (number_.contains(c)) return kNumber;
     return kOther;
   }
-  OnigCtype letter_, number_;
+  UnicodeProperty space_, letter_, number_;
   std::vector<uint8_t> bmp_;  // Class per code point below U+10000
 };
 
-const OnigClasses& classes() {
-  static const OnigClasses table;
+const Classes& classes() {
+  static const Classes table;
   return table;
 }
 
 // The class of the character at byte i, and its length in bytes.
-Class class_at(const OnigClasses& t, std::string_view s, size_t i, size_t& len) {
+Class class_at(const Classes& t, std::string_view s, size_t i, size_t& len) {
   auto b = static_cast<unsigned char>(s[i]);
   if (b < 0x80) {
     len = 1;
@@ -61,7 +52,7 @@ Class class_at(const OnigClasses& t, std::string_view s, size_t i, size_t& len) 
 }
 
 // The end of the run of class `k` characters that starts at i.
-size_t run_end(const OnigClasses& t, std::string_view s, size_t i, Class k) {
+size_t run_end(const Classes& t, std::string_view s, size_t i, Class k) {
   size_t len;
   while (i < s.size() && class_at(t, s, i, len) == k) i += len;
   return i;
@@ -80,7 +71,7 @@ bool is_long_contraction(std::string_view s, size_t i) {  // 're 've 'll
 }  // namespace
 
 size_t gpt2_match_end(std::string_view s, size_t from) {
-  const OnigClasses& t = classes();
+  const Classes& t = classes();
   size_t n = s.size();
   if (s[from] == '\'' && from + 1 < n) {
     if (is_contraction(s, from + 1)) return from + 2;

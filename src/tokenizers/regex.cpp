@@ -2,9 +2,8 @@
 
 #include <oniguruma.h>
 
-#include <mutex>
-
 #include "tokenizers/gpt2_split.h"
+#include "tokenizers/unicode_property.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
@@ -15,14 +14,6 @@ struct Regex::Impl {
 };
 
 namespace {
-
-void init_oniguruma() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
-    onig_initialize(encodings, 1);
-  });
-}
 
 struct RegionDeleter {
   void operator()(OnigRegion* r) const { onig_region_free(r, 1); }
