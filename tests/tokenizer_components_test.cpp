@@ -11,6 +11,7 @@
 #include "lmpipe/tokenizer.h"
 #include "tokenizers/normalizer.h"
 #include "tokenizers/pre_tokenizer.h"
+#include "tokenizers/unicode.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -44,6 +45,39 @@ std::string normalize(const json& config, const std::string& text) {
   tok::NormalizedString s(text, 0);
   n->normalize(s);
   return s.get();
+}
+
+// Each normalized character and the original byte range it is aligned with.
+Pieces normalize_aligned(const char* form, const std::string& text) {
+  auto n = tok::normalizer_from_json({{"type", form}}, "normalizer");
+  tok::NormalizedString s(text, 0);
+  n->normalize(s);
+  Pieces out;
+  const std::string& t = s.get();
+  for (size_t i = 0, len; i < t.size(); i += len) {
+    tok::decode_utf8(t, i, len);
+    auto span = s.to_original(i, i + len);
+    out.push_back({t.substr(i, len), {span.first, span.second}});
+  }
+  return out;
+}
+
+// Alignments as HF's crate (unicode-normalization-alignments) makes them: a decomposition's
+// extra characters are inserted after the first, a composite replaces its starter and removes
+// what it absorbed, marks are reordered with their changes.
+TEST(TokenizerComponents, UnicodeFormsAlignAsHf) {
+  EXPECT_EQ(normalize_aligned("NFD", "\u00E9"), (Pieces{{"e", {0, 2}}, {"\u0301", {0, 2}}}));
+  EXPECT_EQ(normalize_aligned("NFD", "\uAC00"), (Pieces{{"\u1100", {0, 3}}, {"\u1161", {0, 3}}}));
+  EXPECT_EQ(normalize_aligned("NFKC", "\uFB01"), (Pieces{{"f", {0, 3}}, {"i", {0, 3}}}));
+  EXPECT_EQ(normalize_aligned("NFC", "\u1100\u1161"), (Pieces{{"\uAC00", {0, 3}}}));
+  // e + dot below composes to U+1EB9, which has no composite with the acute: the acute keeps
+  // its own bytes.
+  EXPECT_EQ(normalize_aligned("NFC", "e\u0323\u0301"), (Pieces{{"\u1EB9", {0, 1}}, {"\u0301", {3, 5}}}));
+  // The marks are reordered first (dot below, class 220, before acute, 230): the acute then
+  // takes the place, and the bytes, of the dot below.
+  EXPECT_EQ(normalize_aligned("NFC", "a\u0301\u0323"), (Pieces{{"\u1EA1", {0, 1}}, {"\u0301", {3, 5}}}));
+  EXPECT_EQ(normalize_aligned("NFD", "a\u0301\u0323"),
+            (Pieces{{"a", {0, 1}}, {"\u0323", {1, 3}}, {"\u0301", {3, 5}}}));
 }
 
 TEST(TokenizerComponents, SplitBehaviors) {

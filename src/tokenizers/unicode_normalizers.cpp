@@ -1,9 +1,13 @@
 // NFC/NFD/NFKC/NFKD, Lowercase and StripAccents (HF tokenizers' normalizers/unicode.rs,
-// strip.rs, utils.rs Lowercase). utf8proc normalizes; alignments are kept per run of a
-// starter and the marks that follow it.
+// strip.rs, utils.rs Lowercase). utf8proc has the Unicode data; the alignment changes follow
+// the crate HF normalizes with (unicode-normalization-alignments), step by step: decompose each
+// character, order the marks, recompose.
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <vector>
 
 #include "tokenizers/normalizer.h"
 #include "tokenizers/unicode.h"
@@ -32,11 +36,108 @@ std::string map_utf8proc(std::string_view s, int options) {
   return r;
 }
 
-// Whether c begins a new normalization run: a starter that does not compose with what precedes.
-bool starts_run(char32_t c) {
-  if (c >= 0x1161 && c <= 0x11C2) return false;  // Hangul medial/final jamo compose backwards
-  return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class == 0;
+// A decomposed character with its alignment change and canonical combining class.
+struct Decomposed {
+  char32_t c;
+  int change;
+  uint8_t ccc;
+};
+
+uint8_t combining_class(char32_t c) {
+  return static_cast<uint8_t>(utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class);
 }
+
+// Canonical ordering of the run [from, end): a stable insertion sort by class (runs are a
+// handful of marks, and this runs per character, so no allocation).
+void order_marks(std::vector<Decomposed>& v, size_t from) {
+  for (size_t i = from + 1; i < v.size(); ++i)
+    for (size_t j = i; j > from && v[j - 1].ccc > v[j].ccc; --j) std::swap(v[j - 1], v[j]);
+}
+
+// Full decomposition: the first character of each input character's decomposition replaces it
+// (change 0), the others are inserted (+1); each run of marks is then put in canonical order
+// (stable, so equal classes keep their order), carrying its changes.
+std::vector<Decomposed> decompose(std::string_view text, bool compat) {
+  const auto options = static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | (compat ? UTF8PROC_COMPAT : 0));
+  std::vector<Decomposed> out;
+  out.reserve(text.size());
+  size_t unordered = 0;  // start of the run not yet put in canonical order
+  for (size_t i = 0; i < text.size();) {
+    size_t len;
+    char32_t c = decode_utf8(text, i, len);
+    i += len;
+    utf8proc_int32_t parts[32];
+    int boundclass = 0;
+    utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), parts, 32, options, &boundclass);
+    if (n <= 0 || n > 32) {  // cannot happen for valid code points; keep the character as it is
+      parts[0] = static_cast<utf8proc_int32_t>(c);
+      n = 1;
+    }
+    for (utf8proc_ssize_t k = 0; k < n; ++k) {
+      auto d = static_cast<char32_t>(parts[k]);
+      uint8_t ccc = combining_class(d);
+      if (ccc == 0) {
+        order_marks(out, unordered);
+        unordered = out.size();
+      }
+      out.push_back({d, k == 0 ? 0 : 1, ccc});
+    }
+  }
+  order_marks(out, unordered);
+  return out;
+}
+
+// The primary composite of starter a and b, if there is one (composition exclusions and Hangul
+// included, as utf8proc composes).
+std::optional<char32_t> compose_pair(char32_t a, char32_t b) {
+  utf8proc_int32_t pair[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
+  if (utf8proc_normalize_utf32(pair, 2, UTF8PROC_COMPOSE) != 1) return std::nullopt;
+  return static_cast<char32_t>(pair[0]);
+}
+
+// Canonical composition over the decomposed text. A composite takes its starter's change plus
+// the change of the character it absorbs, minus one (that character is removed); marks blocked
+// from their starter come out after it, in order.
+std::vector<Change> recompose(const std::vector<Decomposed>& text) {
+  std::vector<Change> out;
+  out.reserve(text.size());
+  std::optional<Change> starter;
+  std::vector<Change> blocked;
+  int last_class = -1;  // class of the last blocked mark, -1 when none
+  auto flush = [&] {
+    out.push_back(*starter);
+    out.insert(out.end(), blocked.begin(), blocked.end());
+    blocked.clear();
+    last_class = -1;
+  };
+  for (const Decomposed& d : text) {
+    if (!starter) {
+      if (d.ccc != 0) out.emplace_back(d.c, d.change);
+      else starter = Change{d.c, d.change};
+      continue;
+    }
+    bool is_blocked = last_class >= 0 && last_class >= d.ccc;
+    if (!is_blocked) {
+      if (auto composite = compose_pair(starter->first, d.c)) {
+        starter = Change{*composite, starter->second + d.change - 1};
+        continue;
+      }
+    }
+    if (d.ccc == 0) {
+      flush();
+      starter = Change{d.c, d.change};
+      continue;
+    }
+    blocked.emplace_back(d.c, d.change);
+    last_class = d.ccc;
+  }
+  if (starter) flush();
+  return out;
+}
+
+}  // namespace
+
+namespace {
 
 class UnicodeNormalizer : public Normalizer {
  public:
@@ -70,44 +171,18 @@ void unicode_normalize(NormalizedString& s, UnicodeForm form) {
   bool ascii = true;
   for (unsigned char c : text) ascii &= c < 0x80;
   if (ascii) return;
-  int options = utf8proc_options(form);
-  if (map_utf8proc(text, options) == text) return;
+  // Already normal: every change would be 0.
+  if (map_utf8proc(text, utf8proc_options(form)) == text) return;
+  const bool compat = form == UnicodeForm::NFKC || form == UnicodeForm::NFKD;
+  std::vector<Decomposed> decomposed = decompose(text, compat);
   std::vector<Change> changes;
-  changes.reserve(text.size());
-  size_t initial_offset = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t len;
-    char32_t first = decode_utf8(text, i, len);
-    // An ASCII character followed by another starts a run of its own that every form keeps.
-    if (first < 0x80 && (i + 1 == text.size() || static_cast<unsigned char>(text[i + 1]) < 0x80)) {
-      changes.emplace_back(first, 0);
-      ++i;
-      continue;
-    }
-    size_t run_end = i + len, n_in = 1;
-    while (run_end < text.size()) {
-      size_t l;
-      char32_t c = decode_utf8(text, run_end, l);
-      if (starts_run(c)) break;
-      run_end += l;
-      ++n_in;
-    }
-    std::string out = map_utf8proc(std::string_view(text).substr(i, run_end - i), options);
-    size_t n_out = 0;
-    for (size_t k = 0; k < out.size(); k += len) {
-      char32_t c = decode_utf8(out, k, len);
-      changes.emplace_back(c, n_out < n_in ? 0 : 1);
-      ++n_out;
-    }
-    if (n_out < n_in) {
-      if (n_out > 0) changes.back().second -= static_cast<int>(n_in - n_out);
-      else if (!changes.empty()) changes.back().second -= static_cast<int>(n_in);
-      else initial_offset += n_in;
-    }
-    i = run_end;
+  if (form == UnicodeForm::NFC || form == UnicodeForm::NFKC) {
+    changes = recompose(decomposed);
+  } else {
+    changes.reserve(decomposed.size());
+    for (const Decomposed& d : decomposed) changes.emplace_back(d.c, d.change);
   }
-  s.transform(changes, initial_offset);
+  s.transform(changes, 0);
 }
 
 std::unique_ptr<Normalizer> make_unicode_normalizer(UnicodeForm form) { return std::make_unique<UnicodeNormalizer>(form); }
