@@ -6,19 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tokenizers/unicode.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
 
 namespace {
-
-size_t utf8_len(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;
-}
 
 uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
 
@@ -81,7 +74,7 @@ void Bpe::split_word(std::string_view w, std::vector<Symbol>& symbols) const {
   bool unk = false;  // an unknown run is pending: (unk_id, unk_len)
   uint32_t unk_id = 0, unk_len = 0;
   for (size_t i = 0; i < w.size();) {
-    size_t len = std::min(utf8_len(static_cast<unsigned char>(w[i])), w.size() - i);
+    size_t len = std::min(utf8_sequence_length(static_cast<unsigned char>(w[i])), w.size() - i);
     bool is_first = i == 0, is_last = i + len == w.size();
     std::string_view s = w.substr(i, len);
     if ((!is_first && !prefix.empty()) || (is_last && !suffix.empty())) {

@@ -22,6 +22,15 @@ inline char32_t decode_utf8(std::string_view s, size_t i, size_t& len) {
          ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
 }
 
+// Length of the UTF-8 sequence that starts with byte `lead` (1 for a stray continuation byte).
+inline size_t utf8_sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
 inline size_t utf8_len(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
 
 void append_utf8(std::string& out, char32_t c);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "tokenizers/unicode.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
@@ -13,14 +14,6 @@ namespace lmpipe::tok {
 namespace {
 
 constexpr double kUnkPenalty = 10.0;
-
-size_t utf8_len(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;
-}
 
 }  // namespace
 
@@ -97,7 +90,7 @@ void Unigram::tokenize(std::string_view text, std::vector<Token>& tokens) const 
   const double unk_score = min_score_ - kUnkPenalty;
   for (size_t start = 0; start < text.size();) {
     const double here = best[start].score;
-    const size_t mblen = std::min(utf8_len(static_cast<unsigned char>(text[start])), text.size() - start);
+    const size_t mblen = std::min(utf8_sequence_length(static_cast<unsigned char>(text[start])), text.size() - start);
     bool has_single_node = false;
     for_each_prefix(text.substr(start), [&](size_t len, uint32_t id) {
       Node& target = best[start + len];

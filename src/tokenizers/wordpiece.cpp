@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "tokenizers/unicode.h"
 #include "util/error.h"
 
 namespace lmpipe::tok {
@@ -11,10 +12,6 @@ namespace lmpipe::tok {
 namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-size_t count_chars(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(static_cast<unsigned char>(c)); }));
-}
 
 }  // namespace
 
