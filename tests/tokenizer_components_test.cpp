@@ -145,6 +145,8 @@ TEST(TokenizerComponents, Normalizers) {
   EXPECT_EQ(normalize(bert, "H\xC3\xA9llo\tW\xC3\xB6rld\x07 \xE4\xBD\xA0\xE5\xA5\xBD"), "hello world  \xE4\xBD\xA0  \xE5\xA5\xBD ");
   json keep_accents = bert;
   keep_accents["lowercase"] = false;
+  // clean_text drops Cc/Cf/Co characters but keeps unassigned ones (U+0378), as HF does.
+  EXPECT_EQ(normalize(bert, "a\xCD\xB8" "b\xE2\x80\x8B" "c"), "a\xCD\xB8" "bc");
   EXPECT_EQ(normalize(keep_accents, "H\xC3\xA9llo"), "H\xC3\xA9llo");
   EXPECT_EQ(normalize({{"type", "NFD"}}, "\xC3\xA9"), "e\xCC\x81");
   EXPECT_EQ(normalize({{"type", "NFKC"}}, "\xEF\xAC\x81"), "fi");  // U+FB01 ligature

@@ -45,7 +45,9 @@ bool is_whitespace(char32_t c);    // Rust char::is_whitespace (White_Space prop
 bool is_alphanumeric(char32_t c);  // Rust char::is_alphanumeric (approximated by L*, Nl, Nd, No)
 bool is_numeric(char32_t c);       // Rust char::is_numeric (Nd, Nl, No)
 bool is_punctuation(char32_t c);   // Unicode categories Pc Pd Ps Pe Pi Pf Po
-bool is_other(char32_t c);         // Unicode categories Cc Cf Cs Co Cn
+// The unicode_categories crate's is_other, which HF's BERT normalizer uses: Cc Cf Co, not Cn
+// (an unassigned code point is kept, and becomes [UNK]).
+bool is_other(char32_t c);
 bool is_nonspacing_mark(char32_t c);  // Mn
 
 // Appends the full lowercase mapping of c (Rust char::to_lowercase); returns the number of
