@@ -1,6 +1,6 @@
 #pragma once
 // UTF-8 decoding/encoding and the Unicode character classes the tokenizer components use
-// (Rust's char::is_whitespace / is_alphanumeric, Unicode general categories), via utf8proc.
+// (Rust's char::is_whitespace / is_numeric, Unicode general categories), via utf8proc.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -42,7 +42,6 @@ size_t find_invalid_utf8(std::string_view s);
 size_t count_chars(std::string_view s);
 
 bool is_whitespace(char32_t c);    // Rust char::is_whitespace (White_Space property)
-bool is_alphanumeric(char32_t c);  // Rust char::is_alphanumeric (approximated by L*, Nl, Nd, No)
 bool is_numeric(char32_t c);       // Rust char::is_numeric (Nd, Nl, No)
 bool is_punctuation(char32_t c);   // Unicode categories Pc Pd Ps Pe Pi Pf Po
 // The unicode_categories crate's is_other, which HF's BERT normalizer uses: Cc Cf Co, not Cn
