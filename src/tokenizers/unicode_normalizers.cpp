@@ -5,7 +5,6 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -15,26 +14,6 @@
 namespace lmpipe::tok {
 
 namespace {
-
-int utf8proc_options(UnicodeForm form) {
-  switch (form) {
-    case UnicodeForm::NFC: return UTF8PROC_STABLE | UTF8PROC_COMPOSE;
-    case UnicodeForm::NFD: return UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
-    case UnicodeForm::NFKC: return UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-    case UnicodeForm::NFKD: return UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
-  }
-  return 0;
-}
-
-std::string map_utf8proc(std::string_view s, int options) {
-  utf8proc_uint8_t* out = nullptr;
-  auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
-                        &out, static_cast<utf8proc_option_t>(options));
-  if (n < 0) return std::string(s);
-  std::string r(reinterpret_cast<char*>(out), static_cast<size_t>(n));
-  std::free(out);
-  return r;
-}
 
 // A decomposed character with its alignment change and canonical combining class.
 struct Decomposed {
@@ -135,9 +114,17 @@ std::vector<Change> recompose(const std::vector<Decomposed>& text) {
   return out;
 }
 
-}  // namespace
-
-namespace {
+// Whether `changes` give back `text` unchanged: the same characters, none inserted or removed.
+bool is_identity(std::string_view text, const std::vector<Change>& changes) {
+  size_t i = 0;
+  for (const Change& ch : changes) {
+    if (ch.second != 0 || i >= text.size()) return false;
+    size_t len;
+    if (decode_utf8(text, i, len) != ch.first) return false;
+    i += len;
+  }
+  return i == text.size();
+}
 
 class UnicodeNormalizer : public Normalizer {
  public:
@@ -171,8 +158,6 @@ void unicode_normalize(NormalizedString& s, UnicodeForm form) {
   bool ascii = true;
   for (unsigned char c : text) ascii &= c < 0x80;
   if (ascii) return;
-  // Already normal: every change would be 0.
-  if (map_utf8proc(text, utf8proc_options(form)) == text) return;
   const bool compat = form == UnicodeForm::NFKC || form == UnicodeForm::NFKD;
   std::vector<Decomposed> decomposed = decompose(text, compat);
   std::vector<Change> changes;
@@ -182,6 +167,7 @@ void unicode_normalize(NormalizedString& s, UnicodeForm form) {
     changes.reserve(decomposed.size());
     for (const Decomposed& d : decomposed) changes.emplace_back(d.c, d.change);
   }
+  if (is_identity(text, changes)) return;  // already normal: nothing to rebuild
   s.transform(changes, 0);
 }
 
