@@ -38,6 +38,12 @@ class ModelConfig {
   T get_or(const std::string& key, T fallback) const {
     return has(key) ? convert<T>(key, data_.at(key)) : fallback;
   }
+  // `key`, else the name transformers' attribute_map gives it (e.g. hidden_size for n_embd),
+  // else fallback.
+  template <typename T>
+  T get_or(const std::string& key, const std::string& alias, T fallback) const {
+    return has(key) ? convert<T>(key, data_.at(key)) : get_or<T>(alias, fallback);
+  }
   template <typename T>
   std::optional<T> get_optional(const std::string& key) const {
     if (!has(key)) return std::nullopt;

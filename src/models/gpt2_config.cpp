@@ -7,14 +7,11 @@ GPT2Config GPT2Config::from_config(const ModelConfig& c) {
   if (c.has("model_type") && c.model_type() != "gpt2")
     throw Error(where + ": model_type '" + c.model_type() + "' is not gpt2");
   GPT2Config g;
-  auto field = [&](const char* name, const char* alias, int64_t fallback) {
-    return c.has(name) ? c.get<int64_t>(name) : c.get_or<int64_t>(alias, fallback);
-  };
   g.vocab_size = c.get_or("vocab_size", g.vocab_size);
-  g.n_positions = field("n_positions", "max_position_embeddings", g.n_positions);
-  g.n_embd = field("n_embd", "hidden_size", g.n_embd);
-  g.n_layer = field("n_layer", "num_hidden_layers", g.n_layer);
-  g.n_head = field("n_head", "num_attention_heads", g.n_head);
+  g.n_positions = c.get_or<int64_t>("n_positions", "max_position_embeddings", g.n_positions);
+  g.n_embd = c.get_or<int64_t>("n_embd", "hidden_size", g.n_embd);
+  g.n_layer = c.get_or<int64_t>("n_layer", "num_hidden_layers", g.n_layer);
+  g.n_head = c.get_or<int64_t>("n_head", "num_attention_heads", g.n_head);
   g.n_inner = c.get_or<int64_t>("n_inner", 4 * g.n_embd);
   g.activation_function = c.get_or("activation_function", g.activation_function);
   g.layer_norm_epsilon = c.get_or("layer_norm_epsilon", g.layer_norm_epsilon);

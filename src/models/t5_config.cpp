@@ -6,16 +6,13 @@ T5Config T5Config::from_config(const ModelConfig& c) {
   const std::string where = c.file().string();
   if (c.has("model_type") && c.model_type() != "t5") throw Error(where + ": model_type '" + c.model_type() + "' is not t5");
   T5Config t;
-  auto field = [&](const char* name, const char* alias, int64_t fallback) {
-    return c.has(name) ? c.get<int64_t>(name) : c.get_or<int64_t>(alias, fallback);
-  };
   t.vocab_size = c.get_or("vocab_size", t.vocab_size);
-  t.d_model = field("d_model", "hidden_size", t.d_model);
+  t.d_model = c.get_or<int64_t>("d_model", "hidden_size", t.d_model);
   t.d_kv = c.get_or("d_kv", t.d_kv);
   t.d_ff = c.get_or("d_ff", t.d_ff);
-  t.num_layers = field("num_layers", "num_hidden_layers", t.num_layers);
+  t.num_layers = c.get_or<int64_t>("num_layers", "num_hidden_layers", t.num_layers);
   t.num_decoder_layers = c.get_or("num_decoder_layers", t.num_layers);
-  t.num_heads = field("num_heads", "num_attention_heads", t.num_heads);
+  t.num_heads = c.get_or<int64_t>("num_heads", "num_attention_heads", t.num_heads);
   t.relative_attention_num_buckets = c.get_or("relative_attention_num_buckets", t.relative_attention_num_buckets);
   t.relative_attention_max_distance = c.get_or("relative_attention_max_distance", t.relative_attention_max_distance);
   t.layer_norm_epsilon = c.get_or("layer_norm_epsilon", t.layer_norm_epsilon);
