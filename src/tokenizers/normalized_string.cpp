@@ -57,28 +57,32 @@ void NormalizedString::transform_range(size_t start, size_t end, const std::vect
   alignments_.insert(alignments_.begin() + static_cast<ptrdiff_t>(start), aligns.begin(), aligns.end());
 }
 
+template <typename Emit>
+void NormalizedString::rebuild_from(size_t from, Emit&& emit) {
+  std::string text(normalized_, 0, from);
+  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(from));
+  text.reserve(normalized_.size());
+  aligns.reserve(normalized_.size());
+  for (size_t i = from, len; i < normalized_.size(); i += len) {
+    char32_t c = decode_utf8(normalized_, i, len);
+    emit(c, i, len, text, aligns);
+  }
+  normalized_ = std::move(text);
+  alignments_ = std::move(aligns);
+}
+
 void NormalizedString::filter(const std::function<bool(char32_t)>& keep) {
   // Nothing is rebuilt up to the first character dropped (often none is).
   size_t i = 0;
   for (size_t len; i < normalized_.size(); i += len)
     if (!keep(decode_utf8(normalized_, i, len))) break;
   if (i == normalized_.size()) return;
-  std::string text(normalized_, 0, i);
-  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
-  text.reserve(normalized_.size());
-  aligns.reserve(normalized_.size());
-  while (i < normalized_.size()) {
-    size_t len;
-    char32_t c = decode_utf8(normalized_, i, len);
-    if (keep(c)) {
-      text.append(normalized_, i, len);
-      aligns.insert(aligns.end(), alignments_.begin() + static_cast<ptrdiff_t>(i),
-                    alignments_.begin() + static_cast<ptrdiff_t>(i + len));
-    }
-    i += len;
-  }
-  normalized_ = std::move(text);
-  alignments_ = std::move(aligns);
+  rebuild_from(i, [&](char32_t c, size_t at, size_t len, std::string& text, std::vector<Span>& aligns) {
+    if (!keep(c)) return;
+    text.append(normalized_, at, len);
+    aligns.insert(aligns.end(), alignments_.begin() + static_cast<ptrdiff_t>(at),
+                  alignments_.begin() + static_cast<ptrdiff_t>(at + len));
+  });
 }
 
 void NormalizedString::prepend(std::string_view s) {
@@ -138,19 +142,10 @@ void NormalizedString::lowercase() {
   for (; i < normalized_.size() && static_cast<unsigned char>(normalized_[i]) < 0x80; ++i)
     if (normalized_[i] >= 'A' && normalized_[i] <= 'Z') normalized_[i] = static_cast<char>(normalized_[i] + 32);
   if (i == normalized_.size()) return;
-  std::string text(normalized_, 0, i);
-  std::vector<Span> aligns(alignments_.begin(), alignments_.begin() + static_cast<ptrdiff_t>(i));
-  text.reserve(normalized_.size());
-  aligns.reserve(normalized_.size());
-  while (i < normalized_.size()) {
-    size_t len;
-    char32_t c = decode_utf8(normalized_, i, len);
+  rebuild_from(i, [&](char32_t c, size_t at, size_t, std::string& text, std::vector<Span>& aligns) {
     append_lowercase(text, c);
-    aligns.resize(text.size(), alignments_[i]);
-    i += len;
-  }
-  normalized_ = std::move(text);
-  alignments_ = std::move(aligns);
+    aligns.resize(text.size(), alignments_[at]);
+  });
 }
 
 void NormalizedString::substitute_bytes(const std::string* table) {

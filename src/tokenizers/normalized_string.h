@@ -70,6 +70,11 @@ class NormalizedString {
   std::vector<NormalizedString> split(const std::vector<PatternPiece>& pieces, SplitBehavior behavior) const;
 
  private:
+  // Keeps bytes [0, from) as they are and rebuilds the rest character by character:
+  // emit(c, i, len, text, aligns) appends what replaces the character c at bytes [i, i + len).
+  template <typename Emit>
+  void rebuild_from(size_t from, Emit&& emit);
+
   std::string normalized_;
   std::vector<Span> alignments_;  // one per normalized byte
   size_t original_start_ = 0;
