@@ -21,11 +21,13 @@ struct CliRun {
   std::string out;
 };
 
-// Runs the CLI through the shell; stderr is discarded unless asked for.
-CliRun run_cli(const std::string& args, const std::string& stdin_text = "") {
+// Runs the CLI through the shell and returns its stdout, stderr discarded; or, asked for, its
+// stderr with stdout discarded.
+CliRun run_cli(const std::string& args, const std::string& stdin_text = "", bool want_stderr = false) {
   auto input = std::filesystem::temp_directory_path() / ("lmpipe_cli_stdin_" + std::to_string(::getpid()));
   std::ofstream(input, std::ios::binary) << stdin_text;
-  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + " 2>/dev/null <" + input.string();
+  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + (want_stderr ? " 2>&1 >/dev/null" : " 2>/dev/null") +
+                    " <" + input.string();
   FILE* pipe = ::popen(cmd.c_str(), "r");
   CliRun run{-1, ""};
   char buf[4096];
@@ -48,26 +50,14 @@ TEST(CliZeroShot, ClassifiesArgumentText) {
   EXPECT_NEAR(j["scores"][0].get<double>(), 0.6257941126823425, 1e-5);
 }
 
-// What the CLI writes on stderr (stdout discarded).
-std::string stderr_of(const std::string& args) {
-  std::string cmd = std::string(LMPIPE_CLI_PATH) + " " + args + " 2>&1 >/dev/null";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::string err;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) err.append(buf, n);
-  ::pclose(pipe);
-  return err;
-}
-
 TEST(CliZeroShot, SaysWhenTheInputIsTruncated) {
   std::string long_text;
   for (int i = 0; i < 300; ++i) long_text += "word ";
-  std::string err = stderr_of("zero-shot --model " + model() + " --labels a,b '" + long_text + "'");
+  std::string err = run_cli("zero-shot --model " + model() + " --labels a,b '" + long_text + "'", "", true).out;
   EXPECT_NE(err.find("lmpipe: warning: input truncated to 128 tokens"), std::string::npos) << err;
   // Once per process, not once per label pair.
   EXPECT_EQ(err.find("truncated", err.find("truncated") + 1), std::string::npos) << err;
-  EXPECT_EQ(stderr_of("zero-shot --model " + model() + " --labels a,b 'short text'"), "");
+  EXPECT_EQ(run_cli("zero-shot --model " + model() + " --labels a,b 'short text'", "", true).out, "");
 }
 
 TEST(CliZeroShot, StreamsOneResultPerStdinLine) {
