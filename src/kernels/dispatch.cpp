@@ -30,6 +30,14 @@ void parallel_chunks(int64_t n, Fn fn) {
   }
 }
 
+// An elementwise kernel, f(x) in place or f(y, x) into y, over [0, n) in parallel chunks.
+void map_chunks(void (*f)(float*, int64_t), float* x, int64_t n) {
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
+}
+void combine_chunks(void (*f)(float*, const float*, int64_t), float* y, const float* x, int64_t n) {
+  parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
+}
+
 // Products up to this many multiply-adds stay in the SIMD loop; larger ones go to oneDNN.
 constexpr int64_t kSmallMatmulFlops = int64_t{1} << 21;
 
@@ -76,30 +84,12 @@ void softmax_rows(float* x, int64_t rows, int64_t N) {
   for (int64_t r = 0; r < rows; ++r) t.softmax_row(x + r * N, N);
 }
 
-void gelu(float* x, int64_t n) {
-  auto f = table().gelu;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
-}
-void gelu_tanh(float* x, int64_t n) {
-  auto f = table().gelu_tanh;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
-}
-void relu(float* x, int64_t n) {
-  auto f = table().relu;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
-}
-void tanh_inplace(float* x, int64_t n) {
-  auto f = table().tanh;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(x + b, e - b); });
-}
-void add_inplace(float* y, const float* x, int64_t n) {
-  auto f = table().add;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
-}
-void mul_inplace(float* y, const float* x, int64_t n) {
-  auto f = table().mul;
-  parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
-}
+void gelu(float* x, int64_t n) { map_chunks(table().gelu, x, n); }
+void gelu_tanh(float* x, int64_t n) { map_chunks(table().gelu_tanh, x, n); }
+void relu(float* x, int64_t n) { map_chunks(table().relu, x, n); }
+void tanh_inplace(float* x, int64_t n) { map_chunks(table().tanh, x, n); }
+void add_inplace(float* y, const float* x, int64_t n) { combine_chunks(table().add, y, x, n); }
+void mul_inplace(float* y, const float* x, int64_t n) { combine_chunks(table().mul, y, x, n); }
 void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N) {
   auto f = table().add;
 #pragma omp parallel for num_threads(threads_for(rows * N)) schedule(static)
