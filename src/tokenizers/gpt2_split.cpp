@@ -43,11 +43,6 @@ const Classes& classes() {
 
 // The class of the character at byte i, and its length in bytes.
 Class class_at(const Classes& t, std::string_view s, size_t i, size_t& len) {
-  auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) {
-    len = 1;
-    return t.of(b);
-  }
   return t.of(decode_utf8(s, i, len));
 }
 
