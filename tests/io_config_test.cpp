@@ -1,8 +1,9 @@
-// config.json / generation_config.json parsing: every golden model's files parse, typed values
+// config.json parsing (and every golden's generation_config.json): every golden model's files parse, typed values
 // match the files, defaults are transformers', and bad files name the file and field.
 #include <gtest/gtest.h>
 
 #include "io/config.h"
+#include "lmpipe/generation.h"
 #include "io_test_util.h"
 #include "models/gpt2_config.h"
 #include "models/t5_config.h"
@@ -10,7 +11,6 @@
 
 using namespace lmpipe;
 using test::expect_error;
-using Early = GenerationConfig::EarlyStopping;
 
 TEST(IoConfig, EveryGoldenConfigParses) {
   int configs = 0, generation_configs = 0;
@@ -51,90 +51,6 @@ TEST(IoConfig, InvalidOrMissingConfigJson) {
   expect_error([&] { ModelConfig::load(dir.path()); }, {(dir / "config.json").string(), "invalid JSON"});
   test::write_file(dir / "config.json", "[1]");
   expect_error([&] { ModelConfig::load(dir.path()); }, {(dir / "config.json").string(), "JSON object"});
-}
-
-TEST(IoGenerationConfig, BartCnnSummarizationSettings) {
-  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-bart-cnn"));
-  EXPECT_EQ(g.num_beams, 4);
-  EXPECT_EQ(g.no_repeat_ngram_size, 3);
-  EXPECT_DOUBLE_EQ(g.length_penalty, 2.0);
-  EXPECT_EQ(g.early_stopping, Early::WhenDone);
-  EXPECT_EQ(g.max_length, 24);
-  EXPECT_EQ(g.min_length, 4);
-  EXPECT_EQ(g.bos_token_id, 0);
-  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{2}));
-  EXPECT_EQ(g.pad_token_id, 1);
-  EXPECT_EQ(g.decoder_start_token_id, 2);
-  EXPECT_EQ(g.forced_bos_token_id, 0);
-  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{2}));
-  EXPECT_FALSE(g.do_sample);
-}
-
-TEST(IoGenerationConfig, TransformersDefaults) {
-  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-gpt2-bf16"));
-  EXPECT_EQ(g.max_length, 20);
-  EXPECT_EQ(g.max_new_tokens, std::nullopt);
-  EXPECT_EQ(g.min_length, 0);
-  EXPECT_EQ(g.num_beams, 1);
-  EXPECT_FALSE(g.do_sample);
-  EXPECT_DOUBLE_EQ(g.temperature, 1.0);
-  EXPECT_EQ(g.top_k, 50);
-  EXPECT_DOUBLE_EQ(g.top_p, 1.0);
-  EXPECT_DOUBLE_EQ(g.repetition_penalty, 1.0);
-  EXPECT_EQ(g.no_repeat_ngram_size, 0);
-  EXPECT_DOUBLE_EQ(g.length_penalty, 1.0);
-  EXPECT_EQ(g.early_stopping, Early::Heuristic);
-  EXPECT_EQ(g.bos_token_id, 50256);
-  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{50256}));
-  EXPECT_EQ(g.pad_token_id, std::nullopt);
-  EXPECT_EQ(g.decoder_start_token_id, std::nullopt);
-  EXPECT_TRUE(g.forced_eos_token_id.empty());
-
-  GenerationConfig t5 = GenerationConfig::load(test::golden_model("tiny-t5"));
-  EXPECT_EQ(t5.decoder_start_token_id, 0);
-  EXPECT_EQ(t5.pad_token_id, 0);
-  EXPECT_EQ(t5.eos_token_id, (std::vector<int64_t>{1}));
-}
-
-TEST(IoGenerationConfig, FallsBackToConfigJson) {
-  // tiny-bart-mnli has no generation_config.json; its config.json carries the token ids.
-  GenerationConfig g = GenerationConfig::load(test::golden_model("tiny-bart-mnli"));
-  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{2}));
-  EXPECT_EQ(g.decoder_start_token_id, 2);
-  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{2}));
-  EXPECT_EQ(g.num_beams, 1);
-}
-
-TEST(IoGenerationConfig, ListsNeverAndBadValues) {
-  test::ScratchDir dir;
-  const auto file = dir / "generation_config.json";
-  test::write_file(file, R"({"eos_token_id": [1, 2], "early_stopping": "never", "max_new_tokens": 5,
-                             "do_sample": true, "temperature": 0.7, "top_k": 10, "top_p": 0.9,
-                             "repetition_penalty": 1.3, "forced_eos_token_id": [3, 4]})");
-  GenerationConfig g = GenerationConfig::load(dir.path());
-  EXPECT_EQ(g.eos_token_id, (std::vector<int64_t>{1, 2}));
-  EXPECT_EQ(g.forced_eos_token_id, (std::vector<int64_t>{3, 4}));
-  EXPECT_EQ(g.early_stopping, Early::Never);
-  EXPECT_EQ(g.max_new_tokens, 5);
-  EXPECT_TRUE(g.do_sample);
-  EXPECT_DOUBLE_EQ(g.temperature, 0.7);
-  EXPECT_EQ(g.top_k, 10);
-  EXPECT_DOUBLE_EQ(g.top_p, 0.9);
-  EXPECT_DOUBLE_EQ(g.repetition_penalty, 1.3);
-
-  const std::string where = file.string();
-  test::write_file(file, R"({"num_beams": "4"})");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'num_beams'", "an integer"});
-  test::write_file(file, R"({"eos_token_id": [1, "x"]})");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'eos_token_id'"});
-  test::write_file(file, R"({"early_stopping": "sometimes"})");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'early_stopping'"});
-  test::write_file(file, R"({"num_beams": 0})");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'num_beams'", ">= 1"});
-  test::write_file(file, R"({"do_sample": true, "top_p": 1.5})");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "'top_p'"});
-  test::write_file(file, R"({"num_beams": 4,)");
-  expect_error([&] { GenerationConfig::load(dir.path()); }, {where, "invalid JSON"});
 }
 
 TEST(IoModelConfigs, Gpt2) {

@@ -71,10 +71,10 @@ TEST(ModelsBart, IncrementalDecodingMatchesFullPass) {
   BartScratch scratch;
   const Tensor encoded = model.encode(batch, scratch);
   BartDecoderCache full_cache;
-  model.start_decoder(encoded, batch.attention_mask, full_cache);
+  model.start_decoder(encoded, batch.attention_mask, 1, T, full_cache);
   const Tensor full = model.decode(ids.data(), T, full_cache, scratch);
   BartDecoderCache cache;
-  model.start_decoder(encoded, batch.attention_mask, cache);
+  model.start_decoder(encoded, batch.attention_mask, 1, T, cache);
   for (int64_t t = 0; t < T; ++t) {
     std::vector<int32_t> step(static_cast<size_t>(B));
     for (int64_t b = 0; b < B; ++b) step[b] = ids[b * T + t];
@@ -82,7 +82,7 @@ TEST(ModelsBart, IncrementalDecodingMatchesFullPass) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t c = 0; c < d; ++c) ASSERT_NEAR(h.data()[b * d + c], full.data()[(b * T + t) * d + c], 1e-5);
   }
-  EXPECT_EQ(cache.length, T);
+  EXPECT_EQ(cache.self.length(), T);
 }
 
 TEST(ModelsBart, RowsMustAgreeOnEosCount) {

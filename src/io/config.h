@@ -1,6 +1,6 @@
 #pragma once
-// Model directory configuration files with typed access: config.json (ModelConfig) and
-// generation_config.json (GenerationConfig). Every error names the file and the field.
+// A model directory's config.json with typed access (ModelConfig); every error names the file and
+// the field. generation_config.json is read by lmpipe::GenerationConfig (lmpipe/generation.h).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -76,40 +76,6 @@ class ModelConfig {
       throw Error(file_.string() + ": field '" + key + "' has the wrong type: " + e.what());
     }
   }
-};
-
-// transformers' GenerationConfig (generation/configuration_utils.py): the fields lmpipe's
-// generation uses, with transformers' defaults.
-struct GenerationConfig {
-  // Beam search stopping rule: early_stopping=False (heuristic), True, or "never".
-  enum class EarlyStopping { Heuristic, WhenDone, Never };
-
-  int64_t max_length = 20;  // prompt + new tokens; max_new_tokens takes precedence when set
-  std::optional<int64_t> max_new_tokens;
-  int64_t min_length = 0;
-  std::optional<int64_t> min_new_tokens;
-  EarlyStopping early_stopping = EarlyStopping::Heuristic;
-  bool do_sample = false;
-  int64_t num_beams = 1;
-  int64_t num_return_sequences = 1;
-  double temperature = 1.0;
-  int64_t top_k = 50;
-  double top_p = 1.0;
-  double repetition_penalty = 1.0;
-  int64_t no_repeat_ngram_size = 0;
-  double length_penalty = 1.0;
-  std::optional<int64_t> bos_token_id;
-  std::vector<int64_t> eos_token_id;  // any of these ends a sequence
-  std::optional<int64_t> pad_token_id;
-  std::optional<int64_t> decoder_start_token_id;
-  std::optional<int64_t> forced_bos_token_id;
-  std::vector<int64_t> forced_eos_token_id;
-
-  // <model_dir>/generation_config.json when present, otherwise the same fields taken from
-  // config.json (transformers' GenerationConfig.from_model_config for legacy repos).
-  static GenerationConfig load(const std::filesystem::path& model_dir);
-  // Fields present in `config` override the defaults; validates values (num_beams >= 1, ...).
-  static GenerationConfig from_config(const ModelConfig& config);
 };
 
 }  // namespace lmpipe

@@ -187,50 +187,33 @@ Tensor BartModel::encode(const Batch& batch, BartScratch& s) const {
   return hidden;
 }
 
-// The cross-attention half of BartDecoder's cache: encoder keys/values, computed once.
+// The cross-attention half of BartDecoder's cache: encoder keys/values, computed once per input.
 void BartModel::start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
-                              BartDecoderCache& cache) const {
+                              int64_t rows_per_input, int64_t capacity, BartDecoderCache& cache) const {
   const int64_t d = config_.d_model;
   if (encoder_hidden.dim() != 3 || encoder_hidden.size(2) != d)
     throw Error("bart: encoder hidden state must be (batch, seq_len, " + std::to_string(d) + "), got " +
                 shape_to_string(encoder_hidden.shape()));
-  cache.batch = encoder_hidden.size(0);
-  cache.length = 0;
-  cache.capacity = 0;
+  cache.inputs = encoder_hidden.size(0);
+  cache.rows_per_input = rows_per_input;
   cache.encoder_len = encoder_hidden.size(1);
-  const int64_t rows = cache.batch * cache.encoder_len;
+  const int64_t rows = cache.inputs * cache.encoder_len;
   if (!attention_mask.empty() && static_cast<int64_t>(attention_mask.size()) != rows)
     throw Error("bart: encoder attention_mask has " + std::to_string(attention_mask.size()) + " entries, expected " +
                 std::to_string(rows));
   nn::padding_key_bias(attention_mask, rows, cache.encoder_key_bias);
-  cache.layers.resize(decoder_layers_.size());
-  for (size_t i = 0; i < decoder_layers_.size(); ++i) {
-    decoder_layers_[i].cross_kv.forward(encoder_hidden.data(), rows, nn::scratch(cache.layers[i].cross_kv, rows * 2 * d));
-  }
+  cache.cross_kv.resize(decoder_layers_.size());
+  for (size_t i = 0; i < decoder_layers_.size(); ++i)
+    decoder_layers_[i].cross_kv.forward(encoder_hidden.data(), rows, nn::scratch(cache.cross_kv[i], rows * 2 * d));
+  cache.self.reset(static_cast<int64_t>(decoder_layers_.size()), cache.rows(), capacity, d);
 }
 
 // BartDecoder.forward with past key/values
 Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& s) const {
-  const int64_t B = cache.batch, d = config_.d_model, rows = B * Tnew, past = cache.length, Tk = past + Tnew;
+  const int64_t B = cache.rows(), d = config_.d_model, rows = B * Tnew, past = cache.self.length(), Tk = past + Tnew;
   const int64_t H = config_.decoder_attention_heads, Tenc = cache.encoder_len;
   if (Tnew <= 0) throw Error("bart: decoder called with no tokens");
-  if (cache.layers.size() != decoder_layers_.size()) throw Error("bart: decoder cache was not made by start_decoder");
-  if (Tk > cache.capacity) {  // grow every layer's self-attention cache, keeping the cached tokens
-    const int64_t capacity = std::max(Tk, 2 * cache.capacity);
-    for (auto& layer : cache.layers)
-      for (std::vector<float>* kv : {&layer.self_k, &layer.self_v}) {
-        if (past == 0) {  // nothing to keep: reuse the buffer
-          nn::scratch(*kv, B * capacity * d);
-          continue;
-        }
-        std::vector<float> grown(static_cast<size_t>(B * capacity * d));
-        for (int64_t b = 0; b < B; ++b)
-          std::memcpy(grown.data() + b * capacity * d, kv->data() + b * cache.capacity * d, sizeof(float) * past * d);
-        kv->swap(grown);
-      }
-    cache.capacity = capacity;
-  }
-  const int64_t cap = cache.capacity;
+  if (cache.cross_kv.size() != decoder_layers_.size()) throw Error("bart: decoder cache was not made by start_decoder");
 
   Tensor hidden = Tensor::empty({B, Tnew, d});
   float* h = hidden.data();
@@ -238,21 +221,17 @@ Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cac
 
   for (size_t i = 0; i < decoder_layers_.size(); ++i) {
     const BartDecoderLayer& layer = decoder_layers_[i];
-    BartDecoderCache::Layer& kv = cache.layers[i];
+    const int64_t l = static_cast<int64_t>(i);
     float* ctx = nn::scratch(s.ctx, rows * d);
 
     // BartAttention (self, causal): new keys/values join the cache.
     float* qkv = nn::scratch(s.qkv, rows * 3 * d);
     layer.self_qkv.forward(h, rows, qkv);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < Tnew; ++t) {
-        const float* src = qkv + (b * Tnew + t) * 3 * d;
-        std::memcpy(kv.self_k.data() + (b * cap + past + t) * d, src + d, sizeof(float) * d);
-        std::memcpy(kv.self_v.data() + (b * cap + past + t) * d, src + 2 * d, sizeof(float) * d);
-      }
+    cache.self.write(l, B, qkv + d, qkv + 2 * d, Tnew, 3 * d);
     nn::BatchedAttention self;
     self.q = qkv, self.q_stride = 3 * d, self.q_batch = Tnew * 3 * d;
-    self.k = kv.self_k.data(), self.k_stride = d, self.v = kv.self_v.data(), self.v_stride = d, self.kv_batch = cap * d;
+    self.k = cache.self.keys(l), self.k_stride = d, self.v = cache.self.values(l), self.v_stride = d;
+    self.kv_batch = cache.self.row_stride();
     self.out = ctx, self.out_stride = d, self.out_batch = Tnew * d;
     self.batch = B, self.Tq = Tnew, self.Tk = Tk, self.H = H, self.D = d / H;
     self.causal = true;
@@ -264,8 +243,9 @@ Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cac
     layer.cross_q.forward(h, rows, q);
     nn::BatchedAttention cross;
     cross.q = q, cross.q_stride = d, cross.q_batch = Tnew * d;
-    cross.k = kv.cross_kv.data(), cross.k_stride = 2 * d;
-    cross.v = kv.cross_kv.data() + d, cross.v_stride = 2 * d, cross.kv_batch = Tenc * 2 * d;
+    cross.k = cache.cross_kv[i].data(), cross.k_stride = 2 * d;
+    cross.v = cache.cross_kv[i].data() + d, cross.v_stride = 2 * d, cross.kv_batch = Tenc * 2 * d;
+    cross.rows_per_kv = cache.rows_per_input;
     cross.out = ctx, cross.out_stride = d, cross.out_batch = Tnew * d;
     cross.batch = B, cross.Tq = Tnew, cross.Tk = Tenc, cross.H = H, cross.D = d / H;
     cross.key_bias = cache.encoder_key_bias.data();
@@ -274,7 +254,7 @@ Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cac
 
     feed_forward(layer.fc1, layer.fc2, layer.final_layer_norm, config_.activation, h, rows, s);
   }
-  cache.length = Tk;
+  cache.self.advance(Tnew);
   return hidden;
 }
 
@@ -304,7 +284,7 @@ BartForSequenceClassification::Output BartForSequenceClassification::forward(con
   const int64_t B = batch.batch, T = batch.seq_len, d = c.d_model;
   Output out;
   out.encoder_last_hidden_state = model_.encode(batch, scratch_);
-  model_.start_decoder(out.encoder_last_hidden_state, batch.attention_mask, cache_);
+  model_.start_decoder(out.encoder_last_hidden_state, batch.attention_mask, 1, T, cache_);
   const std::vector<int32_t> decoder_ids = shift_tokens_right(batch.input_ids, B, T, c.pad_token_id, c.decoder_start_token_id);
   out.decoder_last_hidden_state = model_.decode(decoder_ids.data(), T, cache_, scratch_);
 
@@ -330,6 +310,77 @@ BartForSequenceClassification::Output BartForSequenceClassification::forward(con
 
 std::unique_ptr<SequenceClassifier> load_bart_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return BartForSequenceClassification::load(dir, config);
+}
+
+// BartForConditionalGeneration.__init__
+BartForConditionalGeneration::BartForConditionalGeneration(const ModelConfig& model_config, const BartConfig& config,
+                                                           const nn::Weights& root)
+    : model_config_(model_config), model_(config, root["model"]) {
+  const int64_t V = config.vocab_size, d = config.d_model;
+  if (!model_config.get_or("tie_word_embeddings", true) && root.has("lm_head.weight"))
+    lm_head_ = root.copy("lm_head.weight", {V, d});
+  else
+    lm_head_ = model_.shared().weight;
+  // A registered buffer of zeros when the checkpoint does not carry it.
+  final_logits_bias_.assign(static_cast<size_t>(V), 0.f);
+  if (root.has("final_logits_bias")) {
+    const Tensor bias = root.view("final_logits_bias", {1, V});
+    std::copy_n(bias.data(), V, final_logits_bias_.begin());
+  }
+}
+
+std::unique_ptr<BartForConditionalGeneration> BartForConditionalGeneration::load(const std::filesystem::path& dir,
+                                                                                const ModelConfig& config) {
+  const BartConfig bart = BartConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<BartForConditionalGeneration>(
+      new BartForConditionalGeneration(config, bart, nn::Weights(checkpoint, "")));
+}
+
+// lm_head(hidden) + final_logits_bias
+void BartForConditionalGeneration::lm_head(const float* hidden, int64_t rows, float* logits) const {
+  const int64_t V = vocab_size();
+  kernels::linear(hidden, lm_head_.data(), nullptr, logits, rows, model_.config().d_model, V);
+  kernels::add_bias_rows(logits, final_logits_bias_.data(), rows, V);
+}
+
+namespace {
+
+// One generate() call: the encoder runs once per input; the decoder advances every row.
+class BartSession : public DecoderSession {
+ public:
+  BartSession(const BartForConditionalGeneration& lm, const Batch& inputs, int64_t rows_per_input, int64_t max_length)
+      : lm_(lm) {
+    const Tensor encoder_hidden = lm.model().encode(inputs, scratch_);
+    lm.model().start_decoder(encoder_hidden, inputs.attention_mask, rows_per_input, max_length, cache_);
+  }
+
+  void forward(const int32_t* ids, int64_t T, float* logits) override {
+    const int64_t rows = cache_.rows(), d = lm_.model().config().d_model;
+    const Tensor hidden = lm_.model().decode(ids, T, cache_, scratch_);
+    float* last = nn::scratch(last_, rows * d);
+    for (int64_t r = 0; r < rows; ++r) std::memcpy(last + r * d, hidden.data() + (r * T + T - 1) * d, sizeof(float) * d);
+    lm_.lm_head(last, rows, logits);
+  }
+
+  void reorder(const std::vector<int32_t>& parent) override { cache_.self.reorder(parent); }
+
+ private:
+  const BartForConditionalGeneration& lm_;
+  BartScratch scratch_;
+  BartDecoderCache cache_;
+  std::vector<float> last_;
+};
+
+}  // namespace
+
+std::unique_ptr<DecoderSession> BartForConditionalGeneration::start(const Batch& inputs, int64_t rows_per_input,
+                                                                    int64_t max_length) const {
+  return std::make_unique<BartSession>(*this, inputs, rows_per_input, max_length);
+}
+
+std::unique_ptr<GenerativeModel> load_bart_lm(const std::filesystem::path& dir, const ModelConfig& config) {
+  return BartForConditionalGeneration::load(dir, config);
 }
 
 }  // namespace lmpipe

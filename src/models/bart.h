@@ -1,7 +1,6 @@
 #pragma once
-// BART (transformers/models/bart/modeling_bart.py): encoder, decoder with a key/value cache, and
-// BartForSequenceClassification. The encoder and decoder are separate so that generation
-// (BartForConditionalGeneration) can reuse them step by step.
+// BART (transformers/models/bart/modeling_bart.py): encoder, decoder with a key/value cache,
+// BartForSequenceClassification and BartForConditionalGeneration (generation step by step).
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,6 +9,8 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "models/generative.h"
+#include "models/kv_cache.h"
 #include "models/layers.h"
 #include "models/model.h"
 
@@ -46,17 +47,16 @@ struct BartDecoderLayer {
   kernels::PackedLinear fc1, fc2;
 };
 
-// What the decoder keeps between calls (HF EncoderDecoderCache): per layer, the self-attention
-// keys/values of the tokens seen so far and the cross-attention keys/values of the encoder output.
+// What the decoder keeps between calls (HF EncoderDecoderCache): the cross-attention keys/values
+// of each input's encoder output, computed once and shared by that input's rows (beams), and the
+// self-attention keys/values of every row's decoder tokens so far.
 struct BartDecoderCache {
-  int64_t batch = 0, length = 0, capacity = 0;  // decoder tokens cached per row, room per row
+  int64_t inputs = 0, rows_per_input = 1;  // decoder rows = inputs · rows_per_input
   int64_t encoder_len = 0;
-  std::vector<float> encoder_key_bias;  // (batch, encoder_len): 0 or -inf
-  struct Layer {
-    std::vector<float> self_k, self_v;  // (batch, capacity, d_model)
-    std::vector<float> cross_kv;        // (batch, encoder_len, 2·d_model): keys then values
-  };
-  std::vector<Layer> layers;
+  std::vector<float> encoder_key_bias;       // (inputs, encoder_len): 0 or -inf
+  std::vector<std::vector<float>> cross_kv;  // per layer (inputs, encoder_len, 2·d_model): keys then values
+  KVCache self;                              // (layers, rows, capacity, d_model)
+  int64_t rows() const { return inputs * rows_per_input; }
 };
 
 // BartModel: shared token embeddings, BartEncoder, BartDecoder.
@@ -68,14 +68,17 @@ class BartModel {
 
   // BartEncoder: hidden (batch, seq_len, d_model) of batch.input_ids under batch.attention_mask.
   Tensor encode(const Batch& batch, BartScratch& scratch) const;
-  // Empties `cache` (keeping its buffers) and fills it with the cross-attention keys/values of
-  // `encoder_hidden` (batch, Tenc, d_model); attention_mask (batch·Tenc, empty = all ones) masks
+  // Empties `cache` (keeping its buffers) for rows_per_input decoder rows per input and room for
+  // `capacity` decoder tokens per row, and fills it with the cross-attention keys/values of
+  // `encoder_hidden` (inputs, Tenc, d_model); attention_mask (inputs·Tenc, empty = all ones) masks
   // the encoder's padding.
-  void start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask,
-                     BartDecoderCache& cache) const;
-  // BartDecoder on `ids` (batch, Tnew), continuing after the cache's tokens (causal self-attention,
-  // cross-attention on the encoder). Returns the last hidden state (batch, Tnew, d_model).
+  void start_decoder(const Tensor& encoder_hidden, const std::vector<int32_t>& attention_mask, int64_t rows_per_input,
+                     int64_t capacity, BartDecoderCache& cache) const;
+  // BartDecoder on `ids` (rows, Tnew), continuing after the cache's tokens (causal self-attention,
+  // cross-attention on the encoder). Returns the last hidden state (rows, Tnew, d_model).
   Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
+  // The token embeddings (the LM head's weight when tied).
+  const nn::Embedding& shared() const { return shared_; }
 
  private:
   void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids, int64_t batch,
@@ -120,5 +123,32 @@ class BartForSequenceClassification : public SequenceClassifier {
   mutable BartScratch scratch_;
   mutable BartDecoderCache cache_;
 };
+
+// BartForConditionalGeneration: BartModel + the LM head tied to the shared embeddings (lm_head.weight
+// when config.json unties it) + final_logits_bias.
+class BartForConditionalGeneration : public GenerativeModel {
+ public:
+  static std::unique_ptr<BartForConditionalGeneration> load(const std::filesystem::path& dir, const ModelConfig& config);
+
+  const BartModel& model() const { return model_; }
+  // logits (rows, vocab) of decoder hidden states (rows, d_model).
+  void lm_head(const float* hidden, int64_t rows, float* logits) const;
+
+  bool is_encoder_decoder() const override { return true; }
+  int64_t vocab_size() const override { return model_.config().vocab_size; }
+  std::optional<int64_t> max_position_embeddings() const override { return model_.config().max_position_embeddings; }
+  const ModelConfig& config() const override { return model_config_; }
+  std::unique_ptr<DecoderSession> start(const Batch& inputs, int64_t rows_per_input, int64_t max_length) const override;
+
+ private:
+  BartForConditionalGeneration(const ModelConfig& model_config, const BartConfig& config, const nn::Weights& root);
+
+  ModelConfig model_config_;
+  BartModel model_;
+  Tensor lm_head_;                        // (vocab, d_model)
+  std::vector<float> final_logits_bias_;  // (vocab)
+};
+
+std::unique_ptr<GenerativeModel> load_bart_lm(const std::filesystem::path& dir, const ModelConfig& config);
 
 }  // namespace lmpipe

@@ -165,12 +165,13 @@ float* scratch(std::vector<float>& buffer, int64_t n) {
 
 void batched_attention(const BatchedAttention& a) {
   for (int64_t b = 0; b < a.batch; ++b) {
+    const int64_t kv_row = b / a.rows_per_kv;
     kernels::AttentionArgs args;
     args.q = a.q + b * a.q_batch;
     args.q_stride = a.q_stride;
-    args.k = a.k + b * a.kv_batch;
+    args.k = a.k + kv_row * a.kv_batch;
     args.k_stride = a.k_stride;
-    args.v = a.v + b * a.kv_batch;
+    args.v = a.v + kv_row * a.kv_batch;
     args.v_stride = a.v_stride;
     args.out = a.out + b * a.out_batch;
     args.out_stride = a.out_stride;
@@ -179,7 +180,7 @@ void batched_attention(const BatchedAttention& a) {
     args.H = a.H;
     args.D = a.D;
     args.scale = 1.0f / std::sqrt(static_cast<float>(a.D));
-    args.key_bias = a.key_bias ? a.key_bias + b * a.Tk : nullptr;
+    args.key_bias = a.key_bias ? a.key_bias + kv_row * a.Tk : nullptr;
     args.causal = a.causal;
     kernels::attention(args);
   }

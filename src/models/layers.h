@@ -85,11 +85,14 @@ float* scratch(std::vector<float>& buffer, int64_t n);
 
 // Multi-head attention over each row of a batch (kernels::attention per row). q/k/v/out point
 // at row 0; *_stride are per-token strides and *_batch the distance between rows, in floats.
-// key_bias is (batch, Tk) or null. Scale is 1/sqrt(D), as every family here uses.
+// key_bias is (batch / rows_per_kv, Tk) or null. Scale is 1/sqrt(D), as every family here uses.
+// rows_per_kv consecutive rows share one row of k/v and key_bias (the beams of one input
+// attending to its encoder output).
 struct BatchedAttention {
   const float* q = nullptr; int64_t q_stride = 0, q_batch = 0;
   const float* k = nullptr; int64_t k_stride = 0;
   const float* v = nullptr; int64_t v_stride = 0, kv_batch = 0;
+  int64_t rows_per_kv = 1;
   float* out = nullptr; int64_t out_stride = 0, out_batch = 0;
   int64_t batch = 0, Tq = 0, Tk = 0, H = 0, D = 0;
   const float* key_bias = nullptr;

@@ -1,0 +1,81 @@
+#include "models/kv_cache.h"
+
+#include <cstring>
+#include <string>
+
+#include "util/error.h"
+
+namespace lmpipe {
+
+KVCache::KVCache(int64_t layers, int64_t rows, int64_t capacity, int64_t width) {
+  reset(layers, rows, capacity, width);
+}
+
+void KVCache::reset(int64_t layers, int64_t rows, int64_t capacity, int64_t width) {
+  if (layers <= 0 || rows <= 0 || capacity <= 0 || width <= 0)
+    throw Error("KVCache: layers, rows, capacity and width must be positive");
+  layers_ = layers, rows_ = rows, capacity_ = capacity, width_ = width, length_ = 0;
+  const size_t n = static_cast<size_t>(layers * rows * capacity * width);
+  if (k_.size() < n) k_.resize(n), v_.resize(n);
+}
+
+void KVCache::write(int64_t layer, int64_t rows, const float* k, const float* v, int64_t T, int64_t stride) {
+  if (length_ + T > capacity_)
+    throw Error("KVCache: " + std::to_string(length_ + T) + " tokens exceed the cache's capacity " +
+                std::to_string(capacity_));
+  float* keys_out = keys(layer);
+  float* values_out = values(layer);
+  if (rows > rows_) throw Error("KVCache: " + std::to_string(rows) + " rows exceed the cache's " + std::to_string(rows_));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t src = (r * T + t) * stride, dst = r * row_stride() + (length_ + t) * width_;
+      std::memcpy(keys_out + dst, k + src, sizeof(float) * width_);
+      std::memcpy(values_out + dst, v + src, sizeof(float) * width_);
+    }
+}
+
+void KVCache::advance(int64_t T) { length_ += T; }
+
+void KVCache::copy_row(int64_t from, int64_t to) {
+  const size_t bytes = sizeof(float) * length_ * width_;
+  for (int64_t l = 0; l < layers_; ++l) {
+    std::memcpy(keys(l) + to * row_stride(), keys(l) + from * row_stride(), bytes);
+    std::memcpy(values(l) + to * row_stride(), values(l) + from * row_stride(), bytes);
+  }
+}
+
+void KVCache::reorder(const std::vector<int32_t>& parent) {
+  if (static_cast<int64_t>(parent.size()) != rows_) throw Error("KVCache::reorder: one parent per row expected");
+  std::vector<int64_t> changed;
+  for (int64_t r = 0; r < rows_; ++r) {
+    if (parent[r] < 0 || parent[r] >= rows_) throw Error("KVCache::reorder: parent row out of range");
+    if (parent[r] != r) changed.push_back(r);
+  }
+  if (changed.empty() || length_ == 0) return;
+  // Stage the parents first: a parent may itself be overwritten by another row's parent.
+  const int64_t n = length_ * width_;
+  staging_.resize(static_cast<size_t>(changed.size() * layers_ * 2 * n));
+  float* stage = staging_.data();
+  for (int64_t r : changed)
+    for (int64_t l = 0; l < layers_; ++l, stage += 2 * n) {
+      std::memcpy(stage, keys(l) + parent[r] * row_stride(), sizeof(float) * n);
+      std::memcpy(stage + n, values(l) + parent[r] * row_stride(), sizeof(float) * n);
+    }
+  stage = staging_.data();
+  for (int64_t r : changed)
+    for (int64_t l = 0; l < layers_; ++l, stage += 2 * n) {
+      std::memcpy(keys(l) + r * row_stride(), stage, sizeof(float) * n);
+      std::memcpy(values(l) + r * row_stride(), stage + n, sizeof(float) * n);
+    }
+}
+
+void KVCache::replicate(int64_t copies) {
+  if (copies <= 1) return;
+  if (rows_ % copies != 0) throw Error("KVCache::replicate: rows are not a multiple of the copies");
+  // From the last input down: row r's copies land at or after row r, past every row still unread.
+  for (int64_t r = rows_ / copies - 1; r >= 0; --r)
+    for (int64_t c = copies - 1; c >= 0; --c)
+      if (r * copies + c != r) copy_row(r, r * copies + c);
+}
+
+}  // namespace lmpipe
