@@ -7,6 +7,7 @@
 
 #include "models/bart.h"
 #include "models/gpt2.h"
+#include "models/t5.h"
 #include "util/error.h"
 
 namespace lmpipe {
@@ -19,6 +20,7 @@ const std::map<std::string, Loader>& generative_architectures() {
   static const std::map<std::string, Loader> table = {
       {"GPT2LMHeadModel", load_gpt2_lm},
       {"BartForConditionalGeneration", load_bart_lm},
+      {"T5ForConditionalGeneration", load_t5_lm},
   };
   return table;
 }
@@ -27,6 +29,7 @@ const std::map<std::string, std::string>& generative_by_model_type() {
   static const std::map<std::string, std::string> table = {
       {"gpt2", "GPT2LMHeadModel"},
       {"bart", "BartForConditionalGeneration"},
+      {"t5", "T5ForConditionalGeneration"},
   };
   return table;
 }

@@ -19,19 +19,22 @@ kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, i
   return packed;
 }
 
-kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features) {
+kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features,
+                                        bool bias) {
   const int64_t parts = static_cast<int64_t>(modules.size());
   // Transient concatenation; PackedLinear keeps its own packed copy.
   std::vector<float> W(static_cast<size_t>(parts * out_features * in_features));
   std::vector<float> b(static_cast<size_t>(parts * out_features));
   for (int64_t p = 0; p < parts; ++p) {
     const Tensor Wp = modules[p].view("weight", {out_features, in_features});
-    const Tensor bp = modules[p].view("bias", {out_features});
     std::memcpy(W.data() + p * out_features * in_features, Wp.data(), sizeof(float) * out_features * in_features);
-    std::memcpy(b.data() + p * out_features, bp.data(), sizeof(float) * out_features);
+    if (bias) {
+      const Tensor bp = modules[p].view("bias", {out_features});
+      std::memcpy(b.data() + p * out_features, bp.data(), sizeof(float) * out_features);
+    }
     modules[p].release("weight");
   }
-  return kernels::PackedLinear(W.data(), b.data(), parts * out_features, in_features);
+  return kernels::PackedLinear(W.data(), bias ? b.data() : nullptr, parts * out_features, in_features);
 }
 
 LayerNorm LayerNorm::load(const Weights& module, int64_t dim, float eps) {
@@ -75,14 +78,17 @@ void Embedding::add_lookup(const int32_t* ids, int64_t n, float* out, const char
 }
 
 Activation config_activation(const ModelConfig& config, const std::string& field, const std::string& fallback) {
-  const std::string name = config.get_or<std::string>(field, fallback), where = config.file().string();
+  return activation_by_name(config.get_or<std::string>(field, fallback), config.file().string() + ": field '" + field + "'");
+}
+
+Activation activation_by_name(const std::string& name, const std::string& what) {
   if (name == "gelu") return Activation::Gelu;
   // gelu_fast is the same tanh formula written differently.
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
   if (name == "relu") return Activation::Relu;
   if (name == "tanh") return Activation::Tanh;
-  throw Error(where + ": field '" + field + "' = '" + name + "' is not supported (supported: gelu, gelu_new, " +
-              "gelu_pytorch_tanh, gelu_fast, relu, tanh)");
+  throw Error(what + " = '" + name + "' is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, " +
+              "relu, tanh)");
 }
 
 void apply_activation(Activation act, float* x, int64_t n) {
@@ -179,7 +185,8 @@ void batched_attention(const BatchedAttention& a) {
     args.Tk = a.Tk;
     args.H = a.H;
     args.D = a.D;
-    args.scale = 1.0f / std::sqrt(static_cast<float>(a.D));
+    args.scale = a.scale != 0.f ? a.scale : 1.0f / std::sqrt(static_cast<float>(a.D));
+    args.score_bias = a.score_bias;
     args.key_bias = a.key_bias ? a.key_bias + kv_row * a.Tk : nullptr;
     args.causal = a.causal;
     kernels::attention(args);

@@ -40,7 +40,8 @@ class Weights {
 kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features, bool bias = true);
 // Several nn.Linear over the same input run as one GEMM; outputs are concatenated in order
 // (e.g. q_proj, k_proj, v_proj -> one (3·out) projection).
-kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features);
+kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features,
+                                        bool bias = true);
 
 // torch.nn.LayerNorm (elementwise affine).
 struct LayerNorm {
@@ -66,6 +67,8 @@ struct Embedding {
 enum class Activation { Gelu, GeluTanh, Relu, Tanh };
 // config.json's `key` (or `fallback` when unset) as an activation; errors name the file and field.
 Activation config_activation(const ModelConfig& config, const std::string& key, const std::string& fallback);
+// An ACT2FN name as an activation; errors start with `what` (the file and field it came from).
+Activation activation_by_name(const std::string& name, const std::string& what);
 void apply_activation(Activation act, float* x, int64_t n);
 
 // A required size field of config.json (> 0); errors name the file and the field.
@@ -85,7 +88,7 @@ float* scratch(std::vector<float>& buffer, int64_t n);
 
 // Multi-head attention over each row of a batch (kernels::attention per row). q/k/v/out point
 // at row 0; *_stride are per-token strides and *_batch the distance between rows, in floats.
-// key_bias is (batch / rows_per_kv, Tk) or null. Scale is 1/sqrt(D), as every family here uses.
+// key_bias is (batch / rows_per_kv, Tk) or null. Scale is 1/sqrt(D) unless set.
 // rows_per_kv consecutive rows share one row of k/v and key_bias (the beams of one input
 // attending to its encoder output).
 struct BatchedAttention {
@@ -96,6 +99,8 @@ struct BatchedAttention {
   float* out = nullptr; int64_t out_stride = 0, out_batch = 0;
   int64_t batch = 0, Tq = 0, Tk = 0, H = 0, D = 0;
   const float* key_bias = nullptr;
+  const float* score_bias = nullptr;  // (H, Tq, Tk) added to every row's scores (T5's position bias)
+  float scale = 0.f;                  // 0: 1/sqrt(D)
   bool causal = false;
 };
 void batched_attention(const BatchedAttention& a);
