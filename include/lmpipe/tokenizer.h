@@ -71,9 +71,12 @@ class Tokenizer {
   // The side defaults to tokenizer_config.json's padding_side (right when unset).
   void pad(std::vector<Encoding>& batch, std::optional<PaddingSide> side = std::nullopt, size_t length = 0) const;
 
-  // Decodes ids; clean-up of tokenization spaces follows tokenizer_config.json
-  // (clean_up_tokenization_spaces, default false as in transformers v5).
-  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true) const;
+  // Decodes ids. clean_up_tokenization_spaces unset follows tokenizer_config.json (default false
+  // in transformers v5). As in transformers 5.x, BPE tokenizers never clean up (it corrupts their
+  // output) unless tokenizer_config.json sets
+  // clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true,
+                     std::optional<bool> clean_up_tokenization_spaces = std::nullopt) const;
 
   std::optional<int32_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(int32_t id) const;

@@ -126,11 +126,6 @@ GenerateOutput generate(const GenerativeModel& model, const GenerateRequest& req
                 ", but `max_length` is set to " + str(max_length) +
                 ". This can lead to unexpected behavior. You should consider increasing `max_length` or, better yet, "
                 "setting `max_new_tokens`.");
-  // The decoder reads positions up to max_length - 2 (the last token is never fed back).
-  if (model.max_position_embeddings() && max_length - 1 > *model.max_position_embeddings())
-    throw Error("generate: " + str(max_length - L) + " new tokens after " + str(L) + " input ids need " +
-                str(max_length - 1) + " positions, past the model's " + str(*model.max_position_embeddings()) +
-                " (max_position_embeddings / n_positions in config.json)");
   s.max_length = max_length;
 
   // Mode and its arguments (GenerationConfig.validate, _validate_generation_mode).
@@ -149,6 +144,12 @@ GenerateOutput generate(const GenerativeModel& model, const GenerateRequest& req
     throw Error("`streamer` cannot be used with beam search (yet!). Make sure that `num_beams` is set to 1.");
   if (request.on_tokens && inputs.batch * (s.num_beams > 1 ? 1 : s.num_return_sequences) > 1)
     throw Error("streaming supports a single input and a single returned sequence");
+
+  // The decoder reads positions up to max_length - 2 (the last token is never fed back).
+  if (model.max_position_embeddings() && max_length - 1 > *model.max_position_embeddings())
+    throw Error("generate: " + str(max_length - L) + " new tokens after " + str(L) + " input ids need " +
+                str(max_length - 1) + " positions, past the model's " + str(*model.max_position_embeddings()) +
+                " (max_position_embeddings / n_positions in config.json); ask for fewer with max_new_tokens");
 
   s.pad_token_id = pad;
   s.eos_token_id = eos;

@@ -32,6 +32,7 @@ struct Tokenizer::Impl {
   tok::TokenizerSettings settings;
   std::optional<int32_t> pad_id;
   std::string pad_token;
+  bool bpe_model = false;  // tokenizer.json's model.type is BPE
 
   Impl(const json& tokenizer_json, const std::string& where, const json& config, const std::string& config_where);
   // Stops tokenizing pieces once `token_limit` tokens are reached (HF 0.23's truncation early exit).
@@ -46,6 +47,7 @@ try {
   normalizer = tok::normalizer_from_json(json_get_or<json>(tj, "normalizer", json()), where + ": normalizer");
   pre_tokenizer = tok::pre_tokenizer_from_json(json_get_or<json>(tj, "pre_tokenizer", json()), where + ": pre_tokenizer");
   model = tok::model_from_json(json_field(tj, "model", where), where + ": model");
+  bpe_model = json_get_or<std::string>(tj["model"], "type", "") == "BPE";
   post_processor = tok::post_processor_from_json(json_get_or<json>(tj, "post_processor", json()), where + ": post_processor");
   json dec = json_get_or<json>(tj, "decoder", json());
   if (!dec.is_null()) decoder = tok::decoder_from_json(dec, where + ": decoder");
@@ -240,7 +242,8 @@ void Tokenizer::pad(std::vector<Encoding>& batch, std::optional<PaddingSide> sid
   for (auto& e : batch) tok::pad_encoding(e, target, s, *impl_->pad_id, 0, impl_->pad_token);
 }
 
-std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens,
+                              std::optional<bool> clean_up_tokenization_spaces) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
@@ -258,7 +261,9 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
   } else {
     for (size_t i = 0; i < tokens.size(); ++i) text += (i ? " " : "") + tokens[i];
   }
-  if (impl_->settings.clean_up_tokenization_spaces) text = tok::clean_up_tokenization(std::move(text));
+  const bool clean_up = clean_up_tokenization_spaces.value_or(impl_->settings.clean_up_tokenization_spaces) &&
+                        (!impl_->bpe_model || impl_->settings.clean_up_bpe);
+  if (clean_up) text = tok::clean_up_tokenization(std::move(text));
   return text;
 }
 

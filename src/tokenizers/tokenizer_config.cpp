@@ -56,6 +56,7 @@ TokenizerSettings settings_from_config(const json& config, const std::string& wh
     s.returns_token_type_ids = !class_without_token_type_ids(json_get_or<std::string>(config, "tokenizer_class", ""));
   }
   s.clean_up_tokenization_spaces = json_get_or<bool>(config, "clean_up_tokenization_spaces", false);
+  s.clean_up_bpe = json_get_or<bool>(config, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", false);
   return s;
 }
 

@@ -17,6 +17,7 @@ struct TokenizerSettings {
   PaddingSide padding_side = PaddingSide::Right;
   bool returns_token_type_ids = true;
   bool clean_up_tokenization_spaces = false;  // transformers v5's default
+  bool clean_up_bpe = false;  // clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output
 
   // transformers' VERY_LARGE_INTEGER: no limit.
   static constexpr size_t kVeryLargeLength = static_cast<size_t>(1) << 62;
