@@ -161,23 +161,28 @@ void TopK::apply(const TokenRows& ids, float* scores, int64_t vocab) const {
   }
 }
 
-// TopPLogitsWarper.__call__: ascending sort, softmax, cumulative sum (accumulated in double, as
-// torch.cumsum does on CPU), then the low tail whose mass is <= 1 - top_p goes.
+// TopPLogitsWarper.__call__ removes the longest low tail (ascending order) whose cumulative
+// probability is <= 1 - top_p. Equivalently, the top tokens stay until their mass reaches top_p;
+// that is found by sorting only as much of the head of the distribution as it takes.
 void TopP::apply(const TokenRows& ids, float* scores, int64_t vocab) const {
   std::vector<int32_t> order(static_cast<size_t>(vocab));
-  std::vector<float> sorted(static_cast<size_t>(vocab)), probs(static_cast<size_t>(vocab));
-  const float cut = static_cast<float>(1.0 - top_p_);
+  std::vector<float> probs(static_cast<size_t>(vocab));
   for (int64_t r = 0; r < ids.rows; ++r) {
     float* s = scores + r * vocab;
+    softmax(s, probs.data(), vocab);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return s[a] < s[b]; });
-    for (int64_t i = 0; i < vocab; ++i) sorted[i] = s[order[i]];
-    softmax(sorted.data(), probs.data(), vocab);
-    double cumulative = 0;
-    for (int64_t i = 0; i < vocab - min_keep_; ++i) {
-      cumulative += probs[i];
-      if (static_cast<float>(cumulative) <= cut) s[order[i]] = kNegInf;
+    auto higher = [&](int32_t a, int32_t b) { return probs[a] > probs[b] || (probs[a] == probs[b] && a < b); };
+    int64_t kept = 0, sorted = 0;
+    double mass = 0;
+    while (kept < vocab && (kept < min_keep_ || mass < top_p_)) {
+      if (kept == sorted) {  // sort the next stretch of the head
+        const int64_t more = std::min(vocab, std::max<int64_t>(256, 4 * sorted));
+        std::partial_sort(order.begin() + sorted, order.begin() + more, order.end(), higher);
+        sorted = more;
+      }
+      mass += probs[order[kept++]];
     }
+    for (int64_t i = kept; i < vocab; ++i) s[order[i]] = kNegInf;
   }
 }
 

@@ -152,8 +152,8 @@ class TopK : public LogitsProcessor {
   int64_t k_;
 };
 
-// TopPLogitsWarper: keeps the smallest set of highest-probability tokens whose mass exceeds
-// top_p (tokens whose ascending cumulative probability is <= 1 - top_p go), at least
+// TopPLogitsWarper: keeps the smallest set of highest-probability tokens whose mass reaches
+// top_p (the low tail whose cumulative probability is <= 1 - top_p goes), at least
 // min_tokens_to_keep.
 class TopP : public LogitsProcessor {
  public:
