@@ -7,5 +7,9 @@ namespace lmpipe::cli {
 void register_tokenize(CLI::App& app);
 void register_zero_shot(CLI::App& app);
 void register_download(CLI::App& app);  // `download` and `cache list`
+void register_text_generation(CLI::App& app);
+void register_summarization(CLI::App& app);
+void register_translation(CLI::App& app);
+void register_text2text(CLI::App& app);
 
 }  // namespace lmpipe::cli

@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lmpipe::cli::register_tokenize(app);
   lmpipe::cli::register_zero_shot(app);
+  lmpipe::cli::register_text_generation(app);
+  lmpipe::cli::register_summarization(app);
+  lmpipe::cli::register_translation(app);
+  lmpipe::cli::register_text2text(app);
   lmpipe::cli::register_download(app);
   try {
     app.parse(argc, argv);
