@@ -202,6 +202,23 @@ TEST_P(PerIsa, PackedLinearMatchesReference) {
     }
 }
 
+// Decoding steps (M ≤ 4): the streaming matrix-vector paths of linear() and PackedLinear, with
+// output counts that leave partial 64-output panels and input counts that leave partial vectors.
+TEST_P(PerIsa, FewRowProductsMatchReference) {
+  struct Shape { int64_t N, K; };
+  for (Shape s : {Shape{1, 5}, Shape{130, 77}, Shape{200, 768}, Shape{2051, 33}})
+    for (int64_t M = 1; M <= 4; ++M) {
+      std::vector<float> W = random_vec(s.N * s.K, -1, 1, 61), b = random_vec(s.N, -1, 1, 62),
+                         x = random_vec(M * s.K, -1, 1, 63), got(M * s.N), want(M * s.N);
+      const std::string what = " M=" + std::to_string(M) + " N=" + std::to_string(s.N) + " K=" + std::to_string(s.K);
+      ref::linear(x.data(), W.data(), b.data(), want.data(), M, s.K, s.N);
+      kernels::linear(x.data(), W.data(), b.data(), got.data(), M, s.K, s.N);
+      expect_close(got, want, 1e-4f, 1e-5f, tag("linear" + what));
+      PackedLinear(W.data(), b.data(), s.N, s.K).forward(x.data(), M, got.data());
+      expect_close(got, want, 1e-4f, 1e-5f, tag("PackedLinear" + what));
+    }
+}
+
 TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
   const float ninf = -std::numeric_limits<float>::infinity();
   struct Case { int64_t Tq, Tk, H, D; bool causal, key_bias, score_bias; };

@@ -1,5 +1,6 @@
 // The public kernels: pick the table for get_cpu_isa() and split work over num_threads().
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -62,9 +63,28 @@ void matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, 
 
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N) {
   if (get_cpu_isa() == CpuIsa::scalar) return ref::linear(x, W, bias, y, M, K, N);
-  matmul(x, K, W, K, y, N, M, N, K, /*transpose_b=*/true, 1.f, 0.f);
+  if (M <= kMatvecRows) {
+    // A few rows are bound by reading W: stream it once, its rows split over the threads.
+    const auto matvec_rows = table().matvec_rows;
+    parallel_ranges(N, 1, threads_for(N * K), [&](int64_t n0, int64_t n1) { matvec_rows(x, K, W, y, N, M, n0, n1); });
+  } else {
+    matmul(x, K, W, K, y, N, M, N, K, /*transpose_b=*/true, 1.f, 0.f);
+  }
   if (bias) add_bias_rows(y, bias, M, N);
 }
+
+void parallel_ranges(int64_t n, int64_t align, int nt, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t units = (n + align - 1) / align;
+  nt = static_cast<int>(std::min<int64_t>(std::max(nt, 1), units));
+  if (nt <= 1) return fn(0, n);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int t = 0; t < nt; ++t) {
+    const int64_t b = std::min(n, units * t / nt * align), e = std::min(n, units * (t + 1) / nt * align);
+    if (b < e) fn(b, e);
+  }
+}
+
+int threads_for_work(int64_t elements) { return threads_for(elements); }
 
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t C, float eps) {
   const KernelTable& t = table();

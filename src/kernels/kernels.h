@@ -13,6 +13,7 @@
 namespace lmpipe::kernels {
 
 // y(M,N) = x(M,K) · W(N,K)^T + bias(N). W as PyTorch nn.Linear stores it; bias may be null.
+// A few rows (M ≤ 4, e.g. a tied LM head at a decoding step) stream W once over all threads.
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N);
 
 // The weights of one nn.Linear prepared once (packed for the GEMM library) and applied many times.
@@ -32,7 +33,8 @@ class PackedLinear {
   PackedLinear(PackedLinear&&) noexcept;
   PackedLinear& operator=(PackedLinear&&) noexcept;
 
-  // y(M,N) = x(M,K) · W^T + bias
+  // y(M,N) = x(M,K) · W^T + bias. A few rows (M ≤ 4: decoding steps) read the packed weights
+  // once through a streaming matrix-vector kernel where the packing allows it.
   void forward(const float* x, int64_t M, float* y) const;
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }

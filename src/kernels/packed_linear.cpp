@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "kernels/kernel_table.h"
 #include "kernels/kernels.h"
 #include "kernels/onednn.h"
 #include "util/error.h"
@@ -17,11 +18,29 @@ namespace lmpipe::kernels {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+namespace {
+
+// BA16a64b: blocks of 16 inputs x 64 outputs, outputs innermost, the K blocks of one 64-output
+// panel consecutive; so input k of output n sits at (n/64)·(K_padded·64) + 64k + n%64.
+int64_t panel_stride_of(const dnnl::memory::desc& weights, dt act) {
+  if (act != dt::f32 || weights.data.format_kind != dnnl_blocked) return 0;
+  const auto& b = weights.data.format_desc.blocking;
+  const int64_t k_padded = weights.data.padded_dims[0];
+  const bool panels = b.inner_nblks == 2 && b.inner_blks[0] == 16 && b.inner_idxs[0] == 0 && b.inner_blks[1] == 64 &&
+                      b.inner_idxs[1] == 1 && b.strides[0] == 16 * 64 && b.strides[1] == k_padded * 64;
+  return panels ? k_padded * 64 : 0;
+}
+
+}  // namespace
+
 struct PackedLinear::Impl {
   int64_t N = 0, K = 0;
   dt act = dt::f32;  // activation/weight type fed to the matmul (f32 or bf16)
   dnnl::memory::desc weights_md;
   dnnl::memory weights, bias;  // bias is empty when the layer has none
+  // Distance between 64-output panels when oneDNN packed fp32 weights as BA16a64b (its AVX-512
+  // layout), so that decoding steps can stream them with matvec_panels; 0 otherwise.
+  int64_t panel_stride = 0;
 
   // Per row count: the matmul and, for bf16, the f32 -> bf16 reorder of the input.
   struct Prims {
@@ -101,7 +120,10 @@ PackedLinear::PackedLinear(const float* W, const float* bias, int64_t out_featur
   dnnl::memory src(dnnl::memory::desc({p.K, p.N}, dt::f32, tag::ba), eng, const_cast<float*>(W));
   dnnl::reorder(src, p.weights).execute(s, src, p.weights);
   s.wait();
+  p.panel_stride = panel_stride_of(p.weights_md, p.act);
 }
+
+
 
 LinearPrecision PackedLinear::precision() const {
   return impl_ && impl_->act == dt::bf16 ? LinearPrecision::bf16 : LinearPrecision::fp32;
@@ -111,6 +133,15 @@ void PackedLinear::forward(const float* x, int64_t M, float* y) const {
   if (!impl_) throw Error("PackedLinear::forward: the layer holds no weights (default-constructed)");
   if (M <= 0) return;
   const Impl& p = *impl_;
+  if (M <= kMatvecRows && p.panel_stride > 0 && get_cpu_isa() != CpuIsa::scalar) {
+    // Decoding steps are bound by reading the weights: one pass over the packed panels.
+    const float* W = static_cast<const float*>(p.weights.get_data_handle());
+    const auto matvec_panels = kernel_table(get_cpu_isa()).matvec_panels;
+    parallel_ranges(p.N, kMatvecPanel, threads_for_work(p.N * p.K),
+                    [&](int64_t n0, int64_t n1) { matvec_panels(x, p.K, W, p.panel_stride, y, p.N, M, n0, n1); });
+    if (p.bias) add_bias_rows(y, static_cast<const float*>(p.bias.get_data_handle()), M, p.N);
+    return;
+  }
   Impl::Prims prims = p.primitives(M);
   const dnnl::engine& eng = dnnl_engine();
   dnnl::stream& s = dnnl_stream();
