@@ -2,6 +2,7 @@
 // only (dropout is identity), with the position ids generate() derives from the attention mask.
 #include "models/gpt2.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -19,8 +20,12 @@ kernels::PackedLinear load_conv1d(const nn::Weights& module, int64_t in_features
   std::vector<float> transposed(static_cast<size_t>(in_features * out_features));
   {
     const Tensor W = module.view("weight", {in_features, out_features});
-    for (int64_t i = 0; i < in_features; ++i)
-      for (int64_t o = 0; o < out_features; ++o) transposed[o * in_features + i] = W.data()[i * out_features + o];
+    constexpr int64_t kTile = 64;  // tiles keep both sides of the transpose in cache
+    for (int64_t i0 = 0; i0 < in_features; i0 += kTile)
+      for (int64_t o0 = 0; o0 < out_features; o0 += kTile)
+        for (int64_t i = i0; i < std::min(i0 + kTile, in_features); ++i)
+          for (int64_t o = o0; o < std::min(o0 + kTile, out_features); ++o)
+            transposed[o * in_features + i] = W.data()[i * out_features + o];
   }
   module.release("weight");
   const Tensor b = module.view("bias", {out_features});
