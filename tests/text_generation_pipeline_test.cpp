@@ -115,6 +115,12 @@ TEST(SummarizationPipeline, UsesTheModelsGenerationConfig) {
   EXPECT_EQ(ids[0]["summary_token_ids"], expected[0]["output_ids"]);
 }
 
+TEST(Text2TextPipeline, OutputsTooLongForMemoryAreRefused) {
+  // T5 has relative positions, so only memory bounds the output length.
+  auto t2t = pipeline("text2text-generation", test::golden_model("tiny-t5").string());
+  EXPECT_THAT(test::error_of([&] { (*t2t)("x", {{"max_new_tokens", int64_t{1} << 40}}); }), HasSubstr("max_new_tokens"));
+}
+
 TEST(Text2TextPipeline, T5GreedyText) {
   for (const char* model : {"tiny-t5", "tiny-flan-t5"}) {
     auto t2t = pipeline("text2text-generation", test::golden_model(model).string());

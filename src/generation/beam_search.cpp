@@ -67,6 +67,8 @@ GenerateOutput beam_search(Search& s) {
                        : s.pad_token_id                      ? 0
                                                              : -1;
 
+  // The session first: it refuses lengths whose caches cannot fit.
+  std::unique_ptr<DecoderSession> session = s.model->start(*s.inputs, beams, max_length);
   Beams running(B, beams, max_length, steps, fill), finished(B, beams, max_length, steps, fill);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < beams; ++i) {
@@ -77,7 +79,6 @@ GenerateOutput beam_search(Search& s) {
     }
   std::vector<char> heuristic_unsatisfied(static_cast<size_t>(B), 1);
 
-  std::unique_ptr<DecoderSession> session = s.model->start(*s.inputs, beams, max_length);
   std::vector<float> log_probs(static_cast<size_t>(rows * V));
   std::vector<int32_t> step_ids(static_cast<size_t>(rows * L));
   for (int64_t r = 0; r < rows; ++r) std::copy_n(running.seq(r / beams, r % beams), L, step_ids.begin() + r * L);

@@ -9,13 +9,14 @@ namespace lmpipe::generation {
 GenerateOutput sample_search(Search& s) {
   const int64_t per_input = s.num_return_sequences, rows = s.batch * per_input, L = s.input_length;
   const int64_t V = s.vocab, max_length = s.max_length;
+  // The session first: it refuses lengths whose caches cannot fit.
+  std::unique_ptr<DecoderSession> session = s.model->start(*s.inputs, per_input, max_length);
   // input_ids (rows, max_length): each input repeated per_input times.
   std::vector<int32_t> ids(static_cast<size_t>(rows * max_length), 0);
   for (int64_t r = 0; r < rows; ++r)
     std::copy_n(s.input_ids.begin() + (r / per_input) * L, L, ids.begin() + r * max_length);
   if (s.on_tokens) s.on_tokens(std::vector<int32_t>(ids.begin(), ids.begin() + L));
 
-  std::unique_ptr<DecoderSession> session = s.model->start(*s.inputs, per_input, max_length);
   std::vector<float> scores(static_cast<size_t>(rows * V)), probs(static_cast<size_t>(V));
   std::vector<int32_t> step(static_cast<size_t>(rows * L));
   for (int64_t r = 0; r < rows; ++r) std::copy_n(ids.begin() + r * max_length, L, step.begin() + r * L);

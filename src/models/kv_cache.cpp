@@ -1,5 +1,7 @@
 #include "models/kv_cache.h"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <string>
 
@@ -14,6 +16,13 @@ KVCache::KVCache(int64_t layers, int64_t rows, int64_t capacity, int64_t width) 
 void KVCache::reset(int64_t layers, int64_t rows, int64_t capacity, int64_t width) {
   if (layers <= 0 || rows <= 0 || capacity <= 0 || width <= 0)
     throw Error("KVCache: layers, rows, capacity and width must be positive");
+  // Refuse what cannot fit rather than dying on an allocation: keys and values together.
+  const double bytes = 2.0 * sizeof(float) * static_cast<double>(layers) * rows * capacity * width;
+  const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  if (bytes > memory / 2)
+    throw Error("the key/value cache for " + std::to_string(rows) + " sequences of " + std::to_string(capacity) +
+                " tokens needs " + std::to_string(static_cast<int64_t>(bytes / 1e9)) + " GB, more than half of this " +
+                "machine's memory: ask for fewer new tokens (max_new_tokens) or fewer beams/sequences");
   layers_ = layers, rows_ = rows, capacity_ = capacity, width_ = width, length_ = 0;
   const size_t n = static_cast<size_t>(layers * rows * capacity * width);
   if (k_.size() < n) k_.resize(n), v_.resize(n);
