@@ -116,4 +116,6 @@ TEST(GenerationConfig, ListsNeverAndBadValues) {
   load_error(R"({"num_beams": 4,)", {where, "invalid JSON"});
   expect_error([] { GenerationConfig::from_json({{"max_new_token", 5}}, "kwargs", true); },
                {"kwargs", "'max_new_token'", "not a generation argument"});
+  expect_error([] { GenerationConfig::from_json({{"typical_p", 0.9}}, "kwargs", true); },
+               {"kwargs", "'typical_p'", "not supported"});
 }

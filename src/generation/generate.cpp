@@ -92,7 +92,7 @@ GenerateOutput generate(const GenerativeModel& model, const GenerateRequest& req
     if (id < 0 || id >= vocab) throw Error("generate: input id " + str(id) + " is outside the vocabulary (size " + str(vocab) + ")");
   // _prepare_attention_mask_for_generation: padding is inferred only when pad is not an eos id.
   if (!encoder_decoder && inputs.attention_mask.empty() && pad && !contains(eos, *pad) &&
-      contains(std::vector<int64_t>(inputs.input_ids.begin(), inputs.input_ids.end()), *pad)) {
+      std::find(inputs.input_ids.begin(), inputs.input_ids.end(), *pad) != inputs.input_ids.end()) {
     inputs.attention_mask.resize(inputs.input_ids.size());
     for (size_t i = 0; i < inputs.input_ids.size(); ++i) inputs.attention_mask[i] = inputs.input_ids[i] != *pad;
   }

@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "util/json.h"
+#include "util/log.h"
 
 namespace lmpipe {
 
@@ -178,14 +179,31 @@ std::set<std::string> field_names() {
   return names;
 }
 
+
+// transformers generation settings lmpipe does not implement: an error as call arguments, a
+// warning in a config file (which would otherwise change the output unnoticed).
+const std::set<std::string>& unsupported_fields() {
+  static const std::set<std::string> names = {
+      "typical_p", "epsilon_cutoff", "eta_cutoff", "top_h", "encoder_repetition_penalty", "encoder_no_repeat_ngram_size",
+      "exponential_decay_length_penalty", "sequence_bias", "guidance_scale", "num_beam_groups", "diversity_penalty",
+      "penalty_alpha", "renormalize_logits", "constraints", "force_words_ids", "remove_invalid_values",
+      "watermarking_config", "token_healing", "max_time"};
+  return names;
+}
+
 }  // namespace
 
 GenerationConfig GenerationConfig::from_json(const json& object, const std::string& where, bool strict) {
   if (!object.is_object()) throw Error(where + ": expected a JSON object");
-  if (strict) {
-    static const std::set<std::string> known = field_names();
-    for (const auto& [key, _] : object.items())
-      if (!known.count(key)) throw Error(where + ": '" + key + "' is not a generation argument");
+  static const std::set<std::string> known = field_names();
+  for (const auto& [key, value] : object.items()) {
+    if (known.count(key)) continue;
+    if (unsupported_fields().count(key) && !value.is_null()) {
+      if (strict) throw Error(where + ": '" + key + "' is not supported by lmpipe's generate()");
+      log_warning_once(where + ": '" + key + "' is not supported by lmpipe's generate() and is ignored");
+    } else if (strict) {
+      throw Error(where + ": '" + key + "' is not a generation argument");
+    }
   }
   GenerationConfig g;
   FieldReader read(object, where);

@@ -42,7 +42,8 @@ struct Text2TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
   json run(const std::vector<std::string>& texts, const json& kwargs, const TextCallback* on_text) const {
     const Arguments args = parse_kwargs(kwargs, kPipelineKeys);
     const bool tensors = pipelines::bool_option(args.options, "return_tensors").value_or(false);
-    pipelines::bool_option(args.options, "return_text");  // accepted: records hold text unless return_tensors
+    // return_text is accepted (and type-checked) as transformers does; records hold text unless return_tensors.
+    pipelines::bool_option(args.options, "return_text");
     const bool clean_up = pipelines::bool_option(args.options, "clean_up_tokenization_spaces").value_or(false);
     EncodeOptions encode;
     if (pipelines::bool_option(args.options, "truncation").value_or(false)) encode.truncation = Truncation::LongestFirst;
