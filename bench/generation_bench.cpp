@@ -8,6 +8,8 @@
 //         t5-greedy     128-token input, greedy, 128 new tokens (tokens/s)
 //         bart-cnn      512-token input, the model's generation config (4 beams, length penalty 2,
 //                       no_repeat_ngram 3), 60 new tokens (seconds)
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,9 +35,15 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Seconds of one generate() call.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+// Seconds of one generate() call; adds its CPU seconds (all threads) to *cpu.
 double time_generate(const GenerativeModel& model, const GenerationConfig& model_config, int64_t input_tokens,
-                     const json& kwargs) {
+                     const json& kwargs, double* cpu = nullptr) {
   generation::GenerateRequest request;
   std::mt19937 rng(7);
   std::uniform_int_distribution<int32_t> token(10, static_cast<int32_t>(std::min<int64_t>(model.vocab_size(), 30000)) - 1);
@@ -44,8 +52,10 @@ double time_generate(const GenerativeModel& model, const GenerationConfig& model
   for (int64_t i = 0; i < input_tokens; ++i) request.inputs.input_ids.push_back(token(rng));
   request.model_config = model_config;
   request.kwargs = GenerationConfig::from_json(kwargs, "bench", true);
+  const double cpu_start = cpu_seconds();
   const auto start = Clock::now();
   generation::generate(model, request);
+  if (cpu) *cpu += cpu_seconds() - cpu_start;
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -80,9 +90,11 @@ int main(int argc, char** argv) {
     kwargs["min_new_tokens"] = c.new_tokens;
     time_generate(*model, model_config, c.input_tokens, kwargs);  // warm-up (primitive creation, page faults)
     std::vector<double> times;
-    for (int r = 0; r < runs; ++r) times.push_back(time_generate(*model, model_config, c.input_tokens, kwargs));
+    double cpu = 0;
+    for (int r = 0; r < runs; ++r) times.push_back(time_generate(*model, model_config, c.input_tokens, kwargs, &cpu));
     const double t = median(times);
-    std::printf("%s: load %.2f s; median of %d runs: %.3f s", name.c_str(), load, runs, t);
+    // CPU seconds per run next to the wall time show how much the machine was shared.
+    std::printf("%s: load %.2f s; median of %d runs: %.3f s (CPU %.3f s per run)", name.c_str(), load, runs, t, cpu / runs);
     if (name == "gpt2-prefill") {
       std::printf(", %.0f prompt tokens/s\n", c.input_tokens / t);
     } else if (name == "bart-cnn") {

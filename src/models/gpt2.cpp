@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "io/checkpoint.h"
 #include "util/error.h"
@@ -17,7 +18,7 @@ namespace {
 // transformers.pytorch_utils.Conv1D: weight (in, out), y = x·W + b. PackedLinear takes nn.Linear's
 // (out, in), so the weight is transposed once here.
 kernels::PackedLinear load_conv1d(const nn::Weights& module, int64_t in_features, int64_t out_features) {
-  std::vector<float> transposed(static_cast<size_t>(in_features * out_features));
+  std::unique_ptr<float[]> transposed(new float[static_cast<size_t>(in_features * out_features)]);  // every entry written
   {
     const Tensor W = module.view("weight", {in_features, out_features});
     constexpr int64_t kTile = 64;  // tiles keep both sides of the transpose in cache
@@ -29,7 +30,7 @@ kernels::PackedLinear load_conv1d(const nn::Weights& module, int64_t in_features
   }
   module.release("weight");
   const Tensor b = module.view("bias", {out_features});
-  return kernels::PackedLinear(transposed.data(), b.data(), out_features, in_features);
+  return kernels::PackedLinear(transposed.get(), b.data(), out_features, in_features);
 }
 
 // GPT2Attention only implements the default scaling (1/sqrt(head_dim)) through batched_attention.

@@ -25,7 +25,11 @@ void KVCache::reset(int64_t layers, int64_t rows, int64_t capacity, int64_t widt
                 "machine's memory: ask for fewer new tokens (max_new_tokens) or fewer beams/sequences");
   layers_ = layers, rows_ = rows, capacity_ = capacity, width_ = width, length_ = 0;
   const size_t n = static_cast<size_t>(layers * rows * capacity * width);
-  if (k_.size() < n) k_.resize(n), v_.resize(n);
+  if (allocated_ < n) {
+    k_.reset(new float[n]);
+    v_.reset(new float[n]);
+    allocated_ = n;
+  }
 }
 
 void KVCache::write(int64_t layer, int64_t rows, const float* k, const float* v, int64_t T, int64_t stride) {

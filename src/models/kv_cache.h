@@ -3,6 +3,7 @@
 // DynamicCache, preallocated like its StaticCache): `rows` sequences (batch · beams) with room for
 // `capacity` tokens each, allocated once per generate() call.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace lmpipe {
@@ -22,8 +23,8 @@ class KVCache {
   int64_t length() const { return length_; }
 
   // Row 0 of a layer; row r starts row_stride() floats later, token t of a row t·width() later.
-  float* keys(int64_t layer) { return k_.data() + layer * layer_stride(); }
-  float* values(int64_t layer) { return v_.data() + layer * layer_stride(); }
+  float* keys(int64_t layer) { return k_.get() + layer * layer_stride(); }
+  float* values(int64_t layer) { return v_.get() + layer * layer_stride(); }
   int64_t row_stride() const { return capacity_ * width_; }
 
   // Stores the keys/values of `T` new tokens for rows [0, rows) of one layer, k/v (rows, T) with
@@ -44,7 +45,10 @@ class KVCache {
   void copy_row(int64_t from, int64_t to);
 
   int64_t layers_ = 0, rows_ = 0, capacity_ = 0, width_ = 0, length_ = 0;
-  std::vector<float> k_, v_;  // (layers, rows, capacity, width)
+  // (layers, rows, capacity, width), left uninitialized: only the filled tokens are ever read,
+  // and untouched capacity costs no page faults.
+  std::unique_ptr<float[]> k_, v_;
+  size_t allocated_ = 0;
   std::vector<float> staging_;  // reorder's copies of the parent rows
 };
 
