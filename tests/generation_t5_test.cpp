@@ -26,7 +26,8 @@ TEST_P(T5Golden, EncoderLastHiddenState) {
 }
 
 TEST_P(T5Golden, GreedyGeneration) {
-  for (const auto& c : test::golden_expected(GetParam())["greedy"]["public"])
+  const json expected = test::golden_expected(GetParam());
+  for (const auto& c : expected["greedy"]["public"])
     EXPECT_EQ(test::generate_ids(GetParam(), test::ids_of(c["input_ids"][0]),
                                  {{"do_sample", false}, {"num_beams", 1}, {"max_new_tokens", 10}}),
               test::ids_of(c["output_ids"]))

@@ -113,6 +113,20 @@ TEST(SummarizationPipeline, UsesTheModelsGenerationConfig) {
   EXPECT_EQ(both, json::array({{{"summary_text", expected[0]["text"]}}, {{"summary_text", expected[1]["text"]}}}));
   const json ids = (*summarizer)(expected[0]["input"], {{"return_tensors", true}});
   EXPECT_EQ(ids[0]["summary_token_ids"], expected[0]["output_ids"]);
+  // Batched: inputs of different lengths padded together, 4 beams each over the shared encoder output.
+  EXPECT_EQ((*summarizer)(json::array({expected[0]["input"], expected[1]["input"]}), {{"batch_size", 2}}), both);
+}
+
+TEST(Text2TextPipeline, BatchesGiveTheSameTextAsOneByOne) {
+  auto t2t = pipeline("text2text-generation", test::golden_model("tiny-flan-t5").string());
+  json texts = json::array();
+  const json expected = test::golden_expected("tiny-flan-t5");
+  for (const auto& c : expected["greedy"]["public"]) texts.push_back(c["input"]);
+  for (const json& kwargs : {json{{"num_beams", 1}, {"max_new_tokens", 10}}, json{{"num_beams", 3}, {"max_new_tokens", 8}}}) {
+    json batched = kwargs;
+    batched["batch_size"] = 3;
+    EXPECT_EQ((*t2t)(texts, batched), (*t2t)(texts, kwargs)) << kwargs;
+  }
 }
 
 TEST(Text2TextPipeline, OutputsTooLongForMemoryAreRefused) {
@@ -124,7 +138,8 @@ TEST(Text2TextPipeline, OutputsTooLongForMemoryAreRefused) {
 TEST(Text2TextPipeline, T5GreedyText) {
   for (const char* model : {"tiny-t5", "tiny-flan-t5"}) {
     auto t2t = pipeline("text2text-generation", test::golden_model(model).string());
-    for (const auto& c : test::golden_expected(model)["greedy"]["public"])
+    const json expected = test::golden_expected(model);
+    for (const auto& c : expected["greedy"]["public"])
       EXPECT_EQ((*t2t)(c["input"], {{"num_beams", 1}, {"max_new_tokens", 10}}),
                 json::array({{{"generated_text", c["text"]}}}))
           << model << ": " << c["input"];
