@@ -225,7 +225,8 @@ TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
   const Case cases[] = {
       {16, 16, 16, 64, false, true, false}, {1, 1, 2, 8, false, false, false},   {3, 17, 3, 20, true, true, true},
       {17, 17, 4, 64, true, false, false},  {5, 40, 2, 33, true, true, false},   {33, 7, 2, 64, false, false, true},
-      {64, 64, 16, 64, false, true, true},  {1, 70, 3, 64, true, true, false},
+      {64, 64, 16, 64, false, true, true},  {1, 70, 3, 64, true, true, false},  {150, 200, 2, 32, true, true, true},
+      {130, 130, 2, 16, true, false, false},
   };
   for (const Case& c : cases) {
     int64_t hd = c.H * c.D, qs = hd + 3, ks = hd + 5, vs = 2 * hd, os = hd + 1;
