@@ -5,7 +5,6 @@
 // lower index first.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "generation/search.h"
 
@@ -15,15 +14,20 @@ namespace {
 
 constexpr float kBig = 1.0e9f;  // transformers' "very large negative value" marker
 
-// torch.topk(values, k) over n values, sorted descending, ties by lower index.
+// torch.topk(values, k) over n values, sorted descending, ties by lower index. One pass keeping
+// the best k in order (k is a few times num_beams; n is beams x vocabulary).
 std::vector<int64_t> top_k_indices(const float* values, int64_t n, int64_t k) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
-    return values[a] > values[b] || (values[a] == values[b] && a < b);
-  });
-  order.resize(static_cast<size_t>(k));
-  return order;
+  std::vector<int64_t> best;
+  best.reserve(static_cast<size_t>(k) + 1);
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = values[i];
+    // An equal value never displaces an earlier index.
+    if (static_cast<int64_t>(best.size()) == k && !(v > values[best.back()])) continue;
+    auto at = std::upper_bound(best.begin(), best.end(), v, [&](float x, int64_t j) { return x > values[j]; });
+    best.insert(at, i);
+    if (static_cast<int64_t>(best.size()) > k) best.pop_back();
+  }
+  return best;
 }
 
 // Per input: `slots` sequences of max_length ids with their score, beam indices and state.
