@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 
 #include "io/hub.h"
 #include "lmpipe/text_generation.h"
@@ -41,12 +40,17 @@ const std::map<std::string, Task>& tasks() {
   return table;
 }
 
+// translation_xx_to_yy is the translation task with the language pair's task_specific_params.
+bool is_translation_pair(const std::string& task) {
+  const std::string prefix = "translation_";
+  const size_t to = task.find("_to_", prefix.size());
+  return task.rfind(prefix, 0) == 0 && to != std::string::npos && to > prefix.size() && to + 4 < task.size();
+}
+
 }  // namespace
 
 std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model) {
-  // translation_xx_to_yy is the translation task with the language pair's task_specific_params.
-  static const std::regex kTranslation("translation_[A-Za-z_-]+_to_[A-Za-z_-]+");
-  const std::string base = std::regex_match(task, kTranslation) ? "translation" : task;
+  const std::string base = is_translation_pair(task) ? "translation" : task;
   auto it = tasks().find(base);
   if (it == tasks().end()) {
     std::string known;
