@@ -41,7 +41,7 @@ TEST(PyFormat, FormatsAsPython) {
            {"{!r}", "\xE2\x80\x8B", "'\\u200b'"},  // ZERO WIDTH SPACE is not printable
            {"{!a}", "\xC3\xA9", "'\\xe9'"},
            {"{!s:>3}", "a", "  a"},
-           {"{0:{0}}", "3", "  3"},  // a nested field in the spec: width 3
+           {"{0:{0}}", "3", "3  "},  // a nested field in the spec: width 3, str aligns left
        }) {
     EXPECT_EQ(py_format(c.tmpl, {c.arg}), c.expected) << c.tmpl;
   }
