@@ -243,6 +243,20 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
   return result;
 }
 
+// Whether a permission denial can be staged: as an ordinary user, or as root able to become
+// nobody (a container may not allow it; the tests that need it are then skipped).
+inline bool permissions_enforced() {
+  static const bool enforced = [] {
+    if (::geteuid() != 0) return true;
+    pid_t pid = ::fork();
+    if (pid == 0) ::_exit(::setgroups(0, nullptr) == 0 && ::setgid(65534) == 0 && ::setuid(65534) == 0 ? 0 : 1);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return enforced;
+}
+
 // The small, fast model most command-line tests use (WordPiece, 128 positions).
 inline std::string cli_model() { return golden_model("tiny-distilbert-mnli").string(); }
 

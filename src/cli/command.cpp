@@ -135,7 +135,7 @@ std::string seconds_since(std::chrono::steady_clock::time_point start) {
 
 void check_environment() {
   try {
-    kernels::num_threads();
+    log_debug(std::to_string(kernels::num_threads()) + " threads");
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
