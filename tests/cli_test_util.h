@@ -3,14 +3,15 @@
 // stderr kept apart; the exit status. Also the unusual setups a command line must survive:
 // stdin closed, a directory or a terminal; stdout closed, /dev/full or a pipe nobody reads;
 // stderr on a terminal (a pseudo-terminal, to see the progress line); input fed in timed
-// chunks; extra environment; an unprivileged user (when the tests run as root, permission
-// denials need one).
+// chunks; extra environment; file permissions enforced even when the tests run as root.
 #include <fcntl.h>
-#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,7 +76,9 @@ struct CliOptions {
   // Set (or, with std::nullopt, unset) in the environment. By default HF_HUB_OFFLINE=1 and an
   // empty HF_HUB_CACHE: a test never reaches the network unless it says where.
   std::map<std::string, std::optional<std::string>> env = {};
-  bool unprivileged = false;  // as user nobody when the tests run as root
+  // File permissions apply: as root, lmpipe runs without CAP_DAC_OVERRIDE and
+  // CAP_DAC_READ_SEARCH (so a mode-000 folder is unreadable to it too).
+  bool unprivileged = false;
   int timeout_seconds = 120;
 };
 
@@ -86,6 +89,22 @@ inline std::filesystem::path empty_cache_dir() {
     return d;
   }();
   return dir;
+}
+
+// Removes root's power to ignore file permissions from this process and what it executes: out
+// of the bounding set (which limits what root regains on execve) and out of the current sets.
+// Only system calls: safe between fork and exec.
+inline bool drop_permission_override() {
+  for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH})
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return false;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) return false;
+  const unsigned mask = ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+  data[0].effective &= mask;
+  data[0].permitted &= mask;
+  data[0].inheritable &= mask;
+  return ::syscall(SYS_capset, &header, data) == 0;
 }
 
 inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions& o = {}) {
@@ -139,7 +158,7 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
     }
     ::dup2(o.stderr_terminal ? slave : err_pipe[1], 2);
     for (int fd = 3; fd < 1024; ++fd) ::close(fd);
-    if (drop_privileges && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(126);
+    if (drop_privileges && !drop_permission_override()) ::_exit(126);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -243,16 +262,17 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
   return result;
 }
 
-// Whether a permission denial can be staged: as an ordinary user, or as root able to become
-// nobody (a container may not allow it; the tests that need it are then skipped).
+// Whether a permission denial can be staged (as root, dropping the capabilities that override
+// file permissions may be refused in a container): lmpipe is asked to list a mode-000 cache.
 inline bool permissions_enforced() {
   static const bool enforced = [] {
-    if (::geteuid() != 0) return true;
-    pid_t pid = ::fork();
-    if (pid == 0) ::_exit(::setgroups(0, nullptr) == 0 && ::setgid(65534) == 0 && ::setuid(65534) == 0 ? 0 : 1);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    auto dir = std::filesystem::temp_directory_path() / ("lmpipe_cli_locked_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::none);
+    CliResult r = run_cli({"cache", "list"}, {.env = {{"HF_HUB_CACHE", dir.string()}}, .unprivileged = true});
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    std::filesystem::remove_all(dir);
+    return r.status == 1 && r.err.find("Permission denied") != std::string::npos;
   }();
   return enforced;
 }
