@@ -143,37 +143,45 @@ TEST(CliUsage, TemplatesAreCheckedAsPythonFormatsThem) {
     EXPECT_THAT(r.err, HasSubstr(c.error)) << c.tmpl;
     EXPECT_THAT(r.err, HasSubstr("\"" + c.tmpl + "\"")) << c.tmpl;
   }
-  for (const char* ok : {"This is {}.", "{0} again", "{{braces}} and {}", "{:>12}!", "{!r}"}) {
-    auto r = run_cli({"zero-shot", "-m", cli_model(), "-l", "a,b", "-t", ok, "text"});
-    EXPECT_EQ(r.status, 0) << ok << ": " << r.err;
-  }
+  // Templates Python accepts, one record each.
+  std::string records;
+  for (const char* ok : {"This is {}.", "{0} again", "{{braces}} and {}", "{:>12}!", "{!r}"})
+    records += json{{"text", "text"}, {"hypothesis_template", ok}}.dump() + "\n";
+  auto r = run_cli({"zero-shot", "-m", cli_model(), "-l", "a,b", "--input-format", "jsonl"}, {.input = {records}});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.records().size(), 5u);
 }
 
 // 14. LMPIPE_LOG levels in any case; unknown values are warned about. LMPIPE_NUM_THREADS=0.
 TEST(CliUsage, LogLevels) {
   std::string long_text;
   for (int i = 0; i < 300; ++i) long_text += "word ";
-  auto run = [&](std::optional<std::string> level) {
+  auto classify = [&](std::optional<std::string> level) {
     return run_cli({"zero-shot", "-m", cli_model(), "-l", "a,b", long_text}, {.env = {{"LMPIPE_LOG", level}}});
   };
-  EXPECT_THAT(run(std::nullopt).err, HasSubstr("lmpipe: warning: input truncated"));
-  for (const char* quiet : {"error", "ERROR", "Off", "off"}) {
-    auto r = run(std::string(quiet));
+  EXPECT_THAT(classify(std::nullopt).err, HasSubstr("lmpipe: warning: input truncated"));
+  for (const char* quiet : {"ERROR", "Off"}) {
+    auto r = classify(std::string(quiet));
     EXPECT_EQ(r.status, 0);
     EXPECT_EQ(r.err, "") << quiet;
   }
-  for (const char* unknown : {"quiet", "nonsense"}) {
-    auto r = run(std::string(unknown));
-    EXPECT_EQ(r.status, 0);
-    EXPECT_THAT(r.err, HasSubstr(std::string("lmpipe: warning: LMPIPE_LOG='") + unknown +
-                                 "' is not a log level (debug, info, warning, error, off)"));
-    EXPECT_THAT(r.err, HasSubstr("input truncated"));  // the warning level applies
-  }
-  auto info = run(std::string("INFO"));
-  EXPECT_THAT(info.err, HasSubstr("lmpipe: info: "));
+  auto unknown = classify(std::string("quiet"));
+  EXPECT_EQ(unknown.status, 0);
+  EXPECT_THAT(unknown.err, HasSubstr("lmpipe: warning: LMPIPE_LOG='quiet' is not a log level (debug, info, warning, "
+                                     "error, off); using warning"));
+  EXPECT_THAT(unknown.err, HasSubstr("input truncated"));  // the warning level applies
+  auto nonsense = run_cli({"version"}, {.env = {{"LMPIPE_LOG", "nonsense"}}});
+  EXPECT_EQ(nonsense.status, 0);
+  EXPECT_THAT(nonsense.err, HasSubstr("LMPIPE_LOG='nonsense' is not a log level"));
+
+  auto tokenize = [](const std::string& level) {
+    return run_cli({"tokenize", "-m", golden_tokenizer("bert-base-uncased").string(), "x"}, {.env = {{"LMPIPE_LOG", level}}});
+  };
+  auto info = tokenize("INFO");
+  EXPECT_THAT(info.err, HasSubstr("lmpipe: info: tokenize: loaded the tokenizer of "));
   EXPECT_THAT(info.err, Not(HasSubstr("lmpipe: debug: ")));
-  auto debug = run(std::string("debug"));
-  EXPECT_THAT(debug.err, HasSubstr("lmpipe: debug: "));
+  EXPECT_THAT(tokenize("debug").err, HasSubstr("lmpipe: debug: "));
+  EXPECT_EQ(tokenize("warning").err, "");
 }
 
 TEST(CliUsage, ThreadCountZeroMeansAllCores) {
