@@ -56,16 +56,24 @@ TEST(CliTextGeneration, StreamsText) {
   EXPECT_EQ(r.out, expected["output"][0]["generated_text"].get<std::string>() + "\n");
 }
 
-TEST(CliTextGeneration, StdinLinesWithPerLineErrors) {
-  const CliRun r = run_cli("text-generation --model " + model("tiny-gpt2-bf16") + " --max-new-tokens 3 --return-tensors",
-                           "Hello\n{\"text\": \"Hello\"}\n{oops\n");
-  EXPECT_EQ(r.exit_code, 1);
+TEST(CliTextGeneration, StdinRecordsWithPerLineErrors) {
+  const std::string cmd = "text-generation --model " + model("tiny-gpt2-bf16") + " --max-new-tokens 3 --return-tensors";
+  CliRun r = run_cli(cmd, "Hello\nHello\n");
+  ASSERT_EQ(r.exit_code, 0);
   std::istringstream lines(r.out);
-  std::string a, b, c;
-  std::getline(lines, a), std::getline(lines, b), std::getline(lines, c);
+  std::string a, b;
+  std::getline(lines, a), std::getline(lines, b);
   EXPECT_EQ(json::parse(a)[0]["generated_token_ids"].size(), 4u);
   EXPECT_EQ(json::parse(a), json::parse(b));
-  EXPECT_TRUE(json::parse(c).contains("error"));
+  // JSONL: other fields come first, the result under "output"; a record without text fails alone.
+  r = run_cli(cmd + " --input-format jsonl --batch-size 2", "{\"text\": \"Hello\", \"id\": 7}\n{\"id\": 8}\n");
+  EXPECT_EQ(r.exit_code, 1);
+  std::istringstream records(r.out);
+  std::getline(records, a), std::getline(records, b);
+  EXPECT_EQ(json::parse(a)["id"], 7);
+  EXPECT_EQ(json::parse(a)["output"], json::parse(lines.str().substr(0, lines.str().find('\n'))));
+  EXPECT_EQ(json::parse(b)["line"], 2);
+  EXPECT_TRUE(json::parse(b).contains("error"));
 }
 
 TEST(CliSeq2Seq, SummarizationTranslationText2Text) {
@@ -83,11 +91,18 @@ TEST(CliSeq2Seq, SummarizationTranslationText2Text) {
   EXPECT_TRUE(json::parse(r.out)[1].contains("translation_text"));
 }
 
-TEST(CliGenerationErrors, ClearMessagesAndExitCodes) {
-  EXPECT_EQ(run_cli("text-generation --model " + model("tiny-gpt2-bf16") + " --max-new-tokens 0 x").exit_code, 1);
+TEST(CliGenerationErrors, UsageErrorsBeforeAnyModelAndRuntimeFailures) {
+  const std::string gpt2 = model("tiny-gpt2-bf16");
+  // Exit status 2: found without loading a model.
+  EXPECT_EQ(run_cli("text-generation --model " + gpt2 + " --max-new-tokens 0 x").exit_code, 2);
+  EXPECT_EQ(run_cli("text-generation --model " + gpt2 + " --kwargs '{\"typical_p\": 0.5}' x").exit_code, 2);
+  EXPECT_EQ(run_cli("text-generation --model " + gpt2 + " --kwargs '[1]' x").exit_code, 2);
+  EXPECT_EQ(run_cli("text-generation --model " + gpt2 + " --stream --return-tensors x").exit_code, 2);
+  EXPECT_EQ(run_cli("text-generation --model " + gpt2 + " --stream", "x\n").exit_code, 2);
+  EXPECT_EQ(run_cli("translation --model " + model("tiny-t5") + " --task summarize x").exit_code, 2);
+  // Exit status 1: the model cannot do it.
   EXPECT_EQ(run_cli("text-generation --model " + model("tiny-t5") + " x").exit_code, 1);
   EXPECT_EQ(run_cli("summarization --model " + model("tiny-bart-cnn") + " --num-beams 2 --num-return-sequences 3 x").exit_code, 1);
-  EXPECT_EQ(run_cli("translation --model " + model("tiny-t5") + " --task summarize x").exit_code, 1);
 }
 
 }  // namespace

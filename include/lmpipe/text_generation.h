@@ -37,6 +37,9 @@ class TextGenerationPipeline : public Pipeline {
   // One prompt, its generated text streamed through on_text (greedy or sampling, one sequence);
   // returns what operator() returns for it.
   json stream(const std::string& prompt, const json& kwargs, const TextCallback& on_text) const;
+  // Throws lmpipe::Error for keyword arguments that no model could take (unknown keys, wrong
+  // types or values, contradictory return options): what can be checked before loading one.
+  static void check_arguments(const json& kwargs);
 
  private:
   struct Impl;
@@ -56,6 +59,8 @@ class Text2TextGenerationPipeline : public Pipeline {
   // one record per text when each has one, else one list per text.
   json operator()(const json& inputs, const json& kwargs = json::object()) const override;
   json stream(const std::string& text, const json& kwargs, const TextCallback& on_text) const;
+  // As TextGenerationPipeline::check_arguments.
+  static void check_arguments(const json& kwargs);
 
  private:
   struct Impl;

@@ -4,17 +4,18 @@
 
 namespace lmpipe::cli {
 
-void register_summarization(CLI::App& app) {
+Command register_summarization(CLI::App& app) {
   auto args = std::make_shared<GenerationArgs>();
-  CLI::App* cmd = app.add_subcommand("summarization", "summarize texts with a sequence-to-sequence model");
+  CLI::App* cmd = app.add_subcommand("summarization", "Summarize texts with a sequence-to-sequence model");
   add_generation_options(cmd, *args, "sshleifer/distilbart-cnn-12-6");
-  cmd->add_option("texts", args->texts, "texts; none: one per line (or JSONL) from stdin");
-  cmd->callback([args] {
-    run_generation(
-        *args,
-        [](const std::filesystem::path& dir) { return std::make_unique<Text2TextGenerationPipeline>(dir, "summarization"); },
-        false);
-  });
+  return {cmd, [cmd, args] {
+            GenerationCommand command{"summarization",
+                                      [](const std::filesystem::path& dir) {
+                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "summarization");
+                                      },
+                                      Text2TextGenerationPipeline::check_arguments};
+            return run_generation(cmd, *args, command);
+          }};
 }
 
 }  // namespace lmpipe::cli

@@ -4,19 +4,18 @@
 
 namespace lmpipe::cli {
 
-void register_text2text(CLI::App& app) {
+Command register_text2text(CLI::App& app) {
   auto args = std::make_shared<GenerationArgs>();
-  CLI::App* cmd = app.add_subcommand("text2text-generation", "text-to-text generation with a sequence-to-sequence model");
+  CLI::App* cmd = app.add_subcommand("text2text-generation", "Text-to-text generation with a sequence-to-sequence model");
   add_generation_options(cmd, *args, "google-t5/t5-base");
-  cmd->add_option("texts", args->texts, "texts; none: one per line (or JSONL) from stdin");
-  cmd->callback([args] {
-    run_generation(
-        *args,
-        [](const std::filesystem::path& dir) {
-          return std::make_unique<Text2TextGenerationPipeline>(dir, "text2text-generation");
-        },
-        false);
-  });
+  return {cmd, [cmd, args] {
+            GenerationCommand command{"text2text-generation",
+                                      [](const std::filesystem::path& dir) {
+                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "text2text-generation");
+                                      },
+                                      Text2TextGenerationPipeline::check_arguments};
+            return run_generation(cmd, *args, command);
+          }};
 }
 
 }  // namespace lmpipe::cli

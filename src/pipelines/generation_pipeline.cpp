@@ -42,16 +42,26 @@ GenerationPipelineBase::GenerationPipelineBase(const std::filesystem::path& mode
   if (!pipeline_config.pad_token_id && tokenizer.pad_token_id()) pipeline_config.pad_token_id = *tokenizer.pad_token_id();
 }
 
-GenerationPipelineBase::Arguments GenerationPipelineBase::parse_kwargs(const json& kwargs,
-                                                                       const std::set<std::string>& pipeline_keys) const {
+GenerationPipelineBase::Arguments GenerationPipelineBase::split_kwargs(const json& kwargs,
+                                                                       const std::set<std::string>& pipeline_keys) {
   if (!kwargs.is_object()) throw Error("pipeline keyword arguments must be a JSON object");
   Arguments args;
   json generate = json::object();
   for (const auto& [key, value] : kwargs.items()) (pipeline_keys.count(key) ? args.options : generate)[key] = value;
   args.generate = GenerationConfig::from_json(generate, "generate arguments", /*strict=*/true);
+  for (const char* key : {"return_full_text", "return_tensors", "return_text", "clean_up_tokenization_spaces", "truncation"})
+    bool_option(args.options, key);
+  batch_size_option(args.options);
+  if (auto stop = args.options.find("stop_sequence"); stop != args.options.end() && !stop->is_null() && !stop->is_string())
+    throw Error("stop_sequence must be a string");
+  return args;
+}
+
+GenerationPipelineBase::Arguments GenerationPipelineBase::parse_kwargs(const json& kwargs,
+                                                                       const std::set<std::string>& pipeline_keys) const {
+  Arguments args = split_kwargs(kwargs, pipeline_keys);
   // stop_sequence: its first token becomes the eos (transformers warns when it has several).
   if (auto stop = args.options.find("stop_sequence"); stop != args.options.end() && !stop->is_null()) {
-    if (!stop->is_string()) throw Error("stop_sequence must be a string");
     EncodeOptions no_special;
     no_special.add_special_tokens = false;
     const Encoding e = tokenizer.encode(stop->get<std::string>(), no_special);

@@ -34,6 +34,8 @@ struct GenerationPipelineBase {
     GenerationConfig generate;
   };
   Arguments parse_kwargs(const json& kwargs, const std::set<std::string>& pipeline_keys) const;
+  // The model-independent part of parse_kwargs: splits and type-checks (no stop_sequence encoding).
+  static Arguments split_kwargs(const json& kwargs, const std::set<std::string>& pipeline_keys);
 
   // Runs generate() on one padded batch of encodings (each input's rows best first).
   generation::GenerateOutput generate(const std::vector<Encoding>& encodings, PaddingSide side,

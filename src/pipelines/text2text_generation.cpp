@@ -70,6 +70,10 @@ struct Text2TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
   }
 };
 
+void Text2TextGenerationPipeline::check_arguments(const json& kwargs) {
+  pipelines::GenerationPipelineBase::split_kwargs(kwargs, kPipelineKeys);
+}
+
 Text2TextGenerationPipeline::Text2TextGenerationPipeline(const std::filesystem::path& model_dir, const std::string& task)
     : impl_(std::make_unique<Impl>(model_dir, task)) {}
 Text2TextGenerationPipeline::~Text2TextGenerationPipeline() = default;

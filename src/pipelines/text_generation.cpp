@@ -93,6 +93,10 @@ struct TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
   }
 };
 
+void TextGenerationPipeline::check_arguments(const json& kwargs) {
+  Impl::return_type(pipelines::GenerationPipelineBase::split_kwargs(kwargs, kPipelineKeys).options);
+}
+
 TextGenerationPipeline::TextGenerationPipeline(const std::filesystem::path& model_dir)
     : impl_(std::make_unique<Impl>(model_dir)) {}
 TextGenerationPipeline::~TextGenerationPipeline() = default;
