@@ -33,6 +33,7 @@ BertConfig BertConfig::from_config(const ModelConfig& config) {
   c.hidden_act = nn::config_activation(config, "hidden_act", "gelu");
   c.layer_norm_eps = static_cast<float>(config.get_or<double>("layer_norm_eps", 1e-12));
   c.pad_token_id = config.get_or<int32_t>("pad_token_id", c.roberta_positions ? 1 : 0);
+  c.tie_word_embeddings = config.get_or<bool>("tie_word_embeddings", true);
   const std::string positions = config.get_or<std::string>("position_embedding_type", "absolute");
   if (positions != "absolute")
     throw Error(where + ": field 'position_embedding_type' = '" + positions + "' is not supported (only absolute)");
@@ -71,14 +72,18 @@ BertModel::BertModel(const BertConfig& config, const nn::Weights& bert) : config
   if (bert["pooler.dense"].has("weight")) pooler_ = nn::load_linear(bert["pooler.dense"], d, d);
 }
 
-std::unique_ptr<BertModel> BertModel::load(const std::filesystem::path& dir) {
-  const BertConfig config = BertConfig::from_config(ModelConfig::load(dir));
-  const Checkpoint checkpoint = Checkpoint::open(dir);
+nn::Weights BertModel::base_weights(const BertConfig& config, const nn::Weights& root) {
   // Head checkpoints nest the base model under its prefix; BertModel checkpoints do not.
-  const nn::Weights root(checkpoint, "");
   const nn::Weights base = root[config.base_model_prefix];
-  const bool nested = base["embeddings.word_embeddings"].has("weight");
-  return std::make_unique<BertModel>(config, nested ? base : root);
+  return base["embeddings.word_embeddings"].has("weight") ? base : root;
+}
+
+std::unique_ptr<BertModel> BertModel::load(const std::filesystem::path& dir) { return load(dir, ModelConfig::load(dir)); }
+
+std::unique_ptr<BertModel> BertModel::load(const std::filesystem::path& dir, const ModelConfig& model_config) {
+  const BertConfig config = BertConfig::from_config(model_config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::make_unique<BertModel>(config, base_weights(config, nn::Weights(checkpoint, "")));
 }
 
 // BertEmbeddings.forward / RobertaEmbeddings.forward
@@ -155,6 +160,11 @@ BertModel::Output BertModel::forward(const Batch& batch) const {
   return out;
 }
 
+Tensor BertModel::encode(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return encode(batch, scratch_);
+}
+
 // BertForSequenceClassification.__init__ / RobertaForSequenceClassification.__init__
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& config, const nn::Weights& root,
                                                              LabelMaps labels)
@@ -201,6 +211,80 @@ Tensor BertForSequenceClassification::classify(const Batch& batch) const {
 
 std::unique_ptr<SequenceClassifier> load_bert_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return BertForSequenceClassification::load(dir, config);
+}
+
+// BertForMaskedLM.__init__ (BertOnlyMLMHead) / RobertaForMaskedLM.__init__ (RobertaLMHead)
+BertForMaskedLM::BertForMaskedLM(const BertConfig& config, const nn::Weights& root)
+    : model_(config, BertModel::base_weights(config, root)) {
+  const int64_t d = config.hidden_size;
+  const nn::Weights head = config.roberta_positions ? root["lm_head"] : root["cls.predictions"];
+  const nn::Weights transform = config.roberta_positions ? head : head["transform"];
+  head_.dense = nn::load_linear(transform["dense"], d, d);
+  head_.act = config.roberta_positions ? nn::Activation::Gelu : config.hidden_act;  // RobertaLMHead: gelu always
+  head_.norm = nn::LayerNorm::load(transform[config.roberta_positions ? "layer_norm" : "LayerNorm"], d,
+                                   config.layer_norm_eps);
+  const nn::Weights decoder =
+      config.tie_word_embeddings ? BertModel::base_weights(config, root)["embeddings.word_embeddings"] : head["decoder"];
+  head_.decoder = nn::load_linear(decoder, head.has("bias") ? head : head["decoder"], config.vocab_size, d);
+}
+
+std::unique_ptr<BertForMaskedLM> BertForMaskedLM::load(const std::filesystem::path& dir, const ModelConfig& config) {
+  const BertConfig bert = BertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<BertForMaskedLM>(new BertForMaskedLM(bert, nn::Weights(checkpoint, "")));
+}
+
+// BertForMaskedLM.forward / RobertaForMaskedLM.forward, at the asked positions only
+Tensor BertForMaskedLM::logits_at(const Batch& batch, const std::vector<int64_t>& positions) const {
+  Tensor hidden;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    hidden = model_.encode(batch, scratch_);
+  }
+  const Tensor rows = nn::gather_rows(hidden, positions, model_.config().base_model_prefix);
+  return head_.forward(rows.data(), rows.size(0));
+}
+
+std::unique_ptr<MaskedLM> load_bert_masked_lm(const std::filesystem::path& dir, const ModelConfig& config) {
+  return BertForMaskedLM::load(dir, config);
+}
+
+// BertForNextSentencePrediction.__init__ (BertOnlyNSPHead)
+BertForNextSentencePrediction::BertForNextSentencePrediction(const BertConfig& config, const nn::Weights& root)
+    : model_(config, BertModel::base_weights(config, root)) {
+  if (!model_.has_pooler())
+    throw Error(BertModel::base_weights(config, root).key("pooler.dense.weight") +
+                ": missing from the checkpoint (next-sentence prediction needs the pooler)");
+  seq_relationship_ = nn::load_linear(root["cls.seq_relationship"], 2, config.hidden_size);
+}
+
+std::unique_ptr<BertForNextSentencePrediction> BertForNextSentencePrediction::load(const std::filesystem::path& dir,
+                                                                                  const ModelConfig& config) {
+  const BertConfig bert = BertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<BertForNextSentencePrediction>(new BertForNextSentencePrediction(bert, nn::Weights(checkpoint, "")));
+}
+
+// BertForNextSentencePrediction.forward: seq_relationship(pooler_output)
+Tensor BertForNextSentencePrediction::next_sentence_logits(const Batch& batch) const {
+  Tensor hidden;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    hidden = model_.encode(batch, scratch_);
+  }
+  const Tensor pooled = model_.pool(hidden);
+  Tensor logits = Tensor::empty({batch.batch, 2});
+  seq_relationship_.forward(pooled.data(), batch.batch, logits.data());
+  return logits;
+}
+
+std::unique_ptr<NextSentencePredictor> load_bert_next_sentence(const std::filesystem::path& dir,
+                                                               const ModelConfig& config) {
+  return BertForNextSentencePrediction::load(dir, config);
+}
+
+std::unique_ptr<TokenEncoder> load_bert_encoder(const std::filesystem::path& dir, const ModelConfig& config) {
+  return BertModel::load(dir, config);
 }
 
 }  // namespace lmpipe

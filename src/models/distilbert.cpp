@@ -38,6 +38,7 @@ DistilBertConfig DistilBertConfig::from_config(const ModelConfig& config) {
   c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings");
   c.activation = nn::config_activation(config, "activation", "gelu");
   c.sinusoidal_pos_embds = config.get_or<bool>("sinusoidal_pos_embds", false);
+  c.tie_word_embeddings = config.get_or<bool>("tie_word_embeddings", true);
   if (c.dim % c.n_heads != 0)
     throw Error(where + ": dim " + std::to_string(c.dim) + " is not divisible by n_heads " + std::to_string(c.n_heads));
   return c;
@@ -66,6 +67,22 @@ DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weigh
     l.output_norm = nn::LayerNorm::load(w["output_layer_norm"], d, kLayerNormEps);
     layers_.push_back(std::move(l));
   }
+}
+
+nn::Weights DistilBertModel::base_weights(const nn::Weights& root) {
+  const nn::Weights base = root["distilbert"];
+  return base["embeddings.word_embeddings"].has("weight") ? base : root;
+}
+
+std::unique_ptr<DistilBertModel> DistilBertModel::load(const std::filesystem::path& dir, const ModelConfig& config) {
+  const DistilBertConfig distilbert = DistilBertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::make_unique<DistilBertModel>(distilbert, base_weights(nn::Weights(checkpoint, "")));
+}
+
+Tensor DistilBertModel::encode(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return encode(batch, scratch_);
 }
 
 // Embeddings.forward + Transformer.forward
@@ -123,6 +140,45 @@ Tensor DistilBertForSequenceClassification::classify(const Batch& batch) const {
 
 std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return DistilBertForSequenceClassification::load(dir, config);
+}
+
+// DistilBertForMaskedLM.__init__
+DistilBertForMaskedLM::DistilBertForMaskedLM(const DistilBertConfig& config, const nn::Weights& root)
+    : model_(config, DistilBertModel::base_weights(root)) {
+  const int64_t d = config.dim;
+  head_.dense = nn::load_linear(root["vocab_transform"], d, d);
+  head_.act = config.activation;
+  head_.norm = nn::LayerNorm::load(root["vocab_layer_norm"], d, kLayerNormEps);
+  const nn::Weights projector = root["vocab_projector"];
+  head_.decoder = nn::load_linear(
+      config.tie_word_embeddings ? DistilBertModel::base_weights(root)["embeddings.word_embeddings"] : projector,
+      projector, config.vocab_size, d);
+}
+
+std::unique_ptr<DistilBertForMaskedLM> DistilBertForMaskedLM::load(const std::filesystem::path& dir,
+                                                                  const ModelConfig& config) {
+  const DistilBertConfig distilbert = DistilBertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<DistilBertForMaskedLM>(new DistilBertForMaskedLM(distilbert, nn::Weights(checkpoint, "")));
+}
+
+// DistilBertForMaskedLM.forward, at the asked positions only
+Tensor DistilBertForMaskedLM::logits_at(const Batch& batch, const std::vector<int64_t>& positions) const {
+  Tensor hidden;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    hidden = model_.encode(batch, scratch_);
+  }
+  const Tensor rows = nn::gather_rows(hidden, positions, "distilbert");
+  return head_.forward(rows.data(), rows.size(0));
+}
+
+std::unique_ptr<MaskedLM> load_distilbert_masked_lm(const std::filesystem::path& dir, const ModelConfig& config) {
+  return DistilBertForMaskedLM::load(dir, config);
+}
+
+std::unique_ptr<TokenEncoder> load_distilbert_encoder(const std::filesystem::path& dir, const ModelConfig& config) {
+  return DistilBertModel::load(dir, config);
 }
 
 }  // namespace lmpipe

@@ -19,6 +19,18 @@ kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, i
   return packed;
 }
 
+kernels::PackedLinear load_linear(const Weights& weight_module, const Weights& bias_module, int64_t out_features,
+                                  int64_t in_features) {
+  kernels::PackedLinear packed;
+  {
+    const Tensor W = weight_module.view("weight", {out_features, in_features});
+    const Tensor b = bias_module.view("bias", {out_features});
+    packed = kernels::PackedLinear(W.data(), b.data(), out_features, in_features);
+  }
+  weight_module.release("weight");
+  return packed;
+}
+
 kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features) {
   const int64_t parts = static_cast<int64_t>(modules.size());
   // Transient concatenation; PackedLinear keeps its own packed copy.
@@ -209,6 +221,29 @@ void EncoderLayer::forward(float* h, int64_t B, int64_t T, int64_t H, Activation
   output.forward(ffn, rows, tmp);
   kernels::add_inplace(h, tmp, rows * d);
   output_norm(h, rows);
+}
+
+Tensor MaskedLMHead::forward(const float* h, int64_t rows) const {
+  const int64_t d = dense.out_features();
+  std::vector<float> x(static_cast<size_t>(rows * d));
+  dense.forward(h, rows, x.data());
+  apply_activation(act, x.data(), rows * d);
+  norm(x.data(), rows);
+  Tensor logits = Tensor::empty({rows, decoder.out_features()});
+  decoder.forward(x.data(), rows, logits.data());
+  return logits;
+}
+
+Tensor gather_rows(const Tensor& hidden, const std::vector<int64_t>& positions, const std::string& model) {
+  const int64_t n = static_cast<int64_t>(positions.size()), rows = hidden.size(0) * hidden.size(1), C = hidden.size(2);
+  Tensor out = Tensor::empty({n, C});
+  for (int64_t i = 0; i < n; ++i) {
+    if (positions[i] < 0 || positions[i] >= rows)
+      throw Error(model + ": position " + std::to_string(positions[i]) + " is outside the batch's " +
+                  std::to_string(rows) + " tokens");
+    std::memcpy(out.data() + i * C, hidden.data() + positions[i] * C, sizeof(float) * C);
+  }
+  return out;
 }
 
 }  // namespace lmpipe::nn

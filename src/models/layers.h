@@ -38,6 +38,10 @@ class Weights {
 
 // torch.nn.Linear from `<module>.weight` (out,in) and `<module>.bias` (out), or without bias (bias=False).
 kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, int64_t in_features, bool bias = true);
+// nn.Linear whose `weight` and `bias` live in different modules: an output projection tied to the
+// word embeddings (`<weight_module>.weight`) with its own `<bias_module>.bias`.
+kernels::PackedLinear load_linear(const Weights& weight_module, const Weights& bias_module, int64_t out_features,
+                                  int64_t in_features);
 // Several nn.Linear over the same input run as one GEMM; outputs are concatenated in order
 // (e.g. q_proj, k_proj, v_proj -> one (3·out) projection).
 kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features);
@@ -114,5 +118,21 @@ struct EncoderLayer {
   // h (batch·seq_len, hidden) in place; s.key_bias (batch, seq_len) from padding_key_bias.
   void forward(float* h, int64_t batch, int64_t seq_len, int64_t heads, Activation act, EncoderScratch& s) const;
 };
+
+// The masked-LM head of the encoder families: logits = decoder(LayerNorm(act(dense(h)))).
+// BertLMPredictionHead, RobertaLMHead, DistilBertForMaskedLM's vocab_transform / vocab_layer_norm /
+// vocab_projector and DeBERTa's heads all have this shape; each family loads it from its own keys.
+struct MaskedLMHead {
+  kernels::PackedLinear dense;  // (head, hidden)
+  Activation act = Activation::Gelu;
+  LayerNorm norm;               // (head)
+  kernels::PackedLinear decoder;  // (vocab_size, head), usually the word embeddings with a bias
+  // logits (rows, vocab_size) of hidden states h (rows, hidden)
+  Tensor forward(const float* h, int64_t rows) const;
+};
+
+// Rows of hidden (B, T, C) at the flat positions b·T + t -> (n, C). The vocabulary projection runs
+// only there (the masks), not on every token. Throws when a position is out of range.
+Tensor gather_rows(const Tensor& hidden, const std::vector<int64_t>& positions, const std::string& model);
 
 }  // namespace lmpipe::nn

@@ -3,6 +3,10 @@
 #include <filesystem>
 #include <map>
 
+#include "lmpipe/feature_extraction.h"
+#include "lmpipe/fill_mask.h"
+#include "lmpipe/next_sentence.h"
+#include "lmpipe/sentence_embeddings.h"
 #include "lmpipe/zero_shot.h"
 #include "io/hub.h"
 #include "util/error.h"
@@ -17,7 +21,28 @@ struct Task {
 };
 
 const std::map<std::string, Task>& tasks() {
+  // transformers' tasks with its default models, then lmpipe's own (no transformers pipeline).
   static const std::map<std::string, Task> table = {
+      {"fill-mask",
+       {"distilbert/distilroberta-base",
+        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<FillMaskPipeline>(dir);
+        }}},
+      {"feature-extraction",
+       {"distilbert/distilbert-base-cased",
+        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<FeatureExtractionPipeline>(dir);
+        }}},
+      {"next-sentence-prediction",
+       {"google-bert/bert-base-uncased",
+        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<NextSentencePredictionPipeline>(dir);
+        }}},
+      {"sentence-embeddings",
+       {"sentence-transformers/all-MiniLM-L6-v2",
+        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<SentenceTransformer>(dir);
+        }}},
       {"zero-shot-classification",
        {"facebook/bart-large-mnli",
         [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
