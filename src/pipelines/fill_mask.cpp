@@ -59,13 +59,12 @@ struct FillMaskPipeline::Impl {
 };
 
 FillMaskPipeline::FillMaskPipeline(const std::filesystem::path& model_dir)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), nullptr, "", -1}) {
+    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_masked_lm(model_dir), "", -1}) {
   const auto token = impl_->tokenizer.mask_token();
   if (!token)
     throw Error((model_dir / "tokenizer_config.json").string() + ": The tokenizer does not define a `mask_token`.");
   impl_->mask_token = *token;
   impl_->mask_id = *impl_->tokenizer.mask_token_id();
-  impl_->model = load_masked_lm(model_dir);
 }
 
 FillMaskPipeline::~FillMaskPipeline() = default;
