@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   lmpipe::cli::register_tokenize(app);
   lmpipe::cli::register_zero_shot(app);
+  lmpipe::cli::register_fill_mask(app);
+  lmpipe::cli::register_feature_extraction(app);
+  lmpipe::cli::register_next_sentence(app);
+  lmpipe::cli::register_embed(app);
   lmpipe::cli::register_download(app);
   try {
     app.parse(argc, argv);
