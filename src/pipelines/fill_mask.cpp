@@ -3,10 +3,10 @@
 #include "lmpipe/fill_mask.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <set>
 
+#include "kernels/kernels.h"
 #include "lmpipe/tokenizer.h"
 #include "models/model.h"
 #include "pipelines/batching.h"
@@ -20,19 +20,15 @@ namespace {
 // Inputs per forward pass.
 constexpr size_t kMaxInputsPerForward = 8;
 
-// Softmax of one position's logits over the whole vocabulary, in double, rounded to float32 as
-// transformers returns them.
-std::vector<double> softmax(const float* logits, int64_t n) {
-  std::vector<double> p(static_cast<size_t>(n));
-  const double m = *std::max_element(logits, logits + n);
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += p[i] = std::exp(static_cast<double>(logits[i]) - m);
-  for (double& x : p) x = static_cast<float>(x / sum);
+// Softmax of one position's logits over the whole vocabulary, in float32 as torch computes it.
+std::vector<float> softmax(const float* logits, int64_t n) {
+  std::vector<float> p(logits, logits + n);
+  kernels::softmax_rows(p.data(), 1, n);
   return p;
 }
 
 // Indices of the k largest of `scores`, highest first (ties: lower index first).
-std::vector<size_t> top_indices(const std::vector<double>& scores, size_t k) {
+std::vector<size_t> top_indices(const std::vector<float>& scores, size_t k) {
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   k = std::min(k, order.size());
@@ -108,11 +104,11 @@ FillMaskResult FillMaskPipeline::Impl::postprocess(const Encoding& encoding, con
   const std::optional<int32_t> pad = tokenizer.pad_token_id();
   FillMaskResult result;
   for (size_t m = 0; m < masks.size(); ++m) {
-    const std::vector<double> probs = softmax(logits + static_cast<int64_t>(m) * V, V);
-    std::vector<double> scores = probs;
+    std::vector<float> scores = softmax(logits + static_cast<int64_t>(m) * V, V);
     if (!targets.empty()) {
+      std::vector<float> probs = std::move(scores);
       scores.clear();
-      for (int32_t id : targets) scores.push_back(id < V ? probs[id] : 0.0);
+      for (int32_t id : targets) scores.push_back(id < V ? probs[id] : 0.f);
     }
     std::vector<FillMaskCandidate> row;
     for (size_t i : top_indices(scores, static_cast<size_t>(top_k))) {
