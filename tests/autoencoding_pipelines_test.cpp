@@ -161,11 +161,16 @@ TEST(FillMask, ModelWithoutMaskedLMHeadOrMaskToken) {
   EXPECT_THAT(error_of([&] { FillMaskPipeline p(dir); }), HasSubstr("does not define a `mask_token`"));
 }
 
-// transformers' tokenizer classes supply the mask token when the files do not name it.
-TEST(FillMask, MaskTokenDefaults) {
+// transformers' tokenizer classes supply the mask and pad tokens when the files do not name them
+// (distilroberta-base has no tokenizer_config.json, and its tokenizer.json no padding).
+TEST(FillMask, MaskAndPadTokenDefaults) {
   const fs::path roberta = test::golden_model("tiny-roberta-mnli");
-  const fs::path no_config = linked_dir("roberta_no_tokenizer_config", roberta, {"config.json", "tokenizer.json"});
+  const fs::path no_config = linked_dir("roberta_no_tokenizer_config", roberta, {"config.json"});
+  json tokenizer = read_json_file(roberta / "tokenizer.json");
+  tokenizer["padding"] = nullptr;
+  write(no_config / "tokenizer.json", tokenizer.dump());
   EXPECT_EQ(Tokenizer::from_dir(no_config).mask_token().value_or(""), "<mask>");
+  EXPECT_EQ(Tokenizer::from_dir(no_config).pad_token_id(), 1);
   json config = read_json_file(bert() / "tokenizer_config.json");
   config.erase("mask_token");
   const fs::path by_class = linked_dir("bert_class_default", bert(), {"tokenizer.json"});

@@ -23,7 +23,10 @@ struct TinyWeight {
 
 class TinyRepo {
  public:
-  explicit TinyRepo(const std::string& golden) : golden_(golden), config(golden_config(golden)) {
+  std::map<std::string, TinyWeight> weights;
+  json config;
+
+  explicit TinyRepo(const std::string& golden) : config(golden_config(golden)), golden_(golden) {
     const Checkpoint ckpt = Checkpoint::open(golden_model(golden));
     for (const auto& name : ckpt.names()) {
       const Tensor t = ckpt.load(name);
@@ -64,8 +67,6 @@ class TinyRepo {
     return dir;
   }
 
-  std::map<std::string, TinyWeight> weights;
-
  private:
   // F32 safetensors: 8-byte little-endian header size, JSON header, data.
   void write_safetensors(const std::filesystem::path& file) const {
@@ -85,9 +86,6 @@ class TinyRepo {
   }
 
   std::string golden_;
-
- public:
-  json config;
 };
 
 }  // namespace lmpipe::test

@@ -60,7 +60,8 @@ TokenizerSettings settings_from_config(const json& config, const std::string& wh
   return s;
 }
 
-std::optional<std::string> default_mask_token(const std::string& tokenizer_class, const std::string& model_type) {
+std::optional<std::string> default_special_token(const std::string& key, const std::string& tokenizer_class,
+                                                 const std::string& model_type) {
   static const std::set<std::string> bert_like_classes = {
       "BertTokenizer", "DistilBertTokenizer", "ElectraTokenizer", "DebertaV2Tokenizer", "AlbertTokenizer",
       "MobileBertTokenizer", "SqueezeBertTokenizer", "FunnelTokenizer", "LayoutLMTokenizer", "ConvBertTokenizer"};
@@ -71,15 +72,13 @@ std::optional<std::string> default_mask_token(const std::string& tokenizer_class
                                                         "mobilebert", "squeezebert", "funnel", "layoutlm", "convbert"};
   static const std::set<std::string> roberta_like_types = {"roberta", "xlm-roberta", "camembert", "bart",
                                                            "longformer", "mpnet", "deberta"};
+  if (key != "mask_token" && key != "pad_token") return std::nullopt;
   std::string cls = tokenizer_class;
   if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
-  if (!cls.empty()) {
-    if (bert_like_classes.count(cls)) return "[MASK]";
-    if (roberta_like_classes.count(cls)) return "<mask>";
-    return std::nullopt;
-  }
-  if (bert_like_types.count(model_type)) return "[MASK]";
-  if (roberta_like_types.count(model_type)) return "<mask>";
+  const bool bert_like = cls.empty() ? bert_like_types.count(model_type) > 0 : bert_like_classes.count(cls) > 0;
+  const bool roberta_like = cls.empty() ? roberta_like_types.count(model_type) > 0 : roberta_like_classes.count(cls) > 0;
+  if (bert_like) return key == "mask_token" ? "[MASK]" : "[PAD]";
+  if (roberta_like) return key == "mask_token" ? "<mask>" : "<pad>";
   return std::nullopt;
 }
 

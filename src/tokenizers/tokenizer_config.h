@@ -29,10 +29,13 @@ TokenizerSettings settings_from_config(const json& config, const std::string& wh
 // A token given in tokenizer_config.json: a string or an AddedToken object with "content".
 std::optional<std::string> config_token(const json& config, const std::string& key);
 
-// The mask token of transformers' tokenizer classes when the files name none ("[MASK]" for the BERT
-// family, "<mask>" for the RoBERTa family), by tokenizer_class (with or without "Fast") or, when
-// the class is not named, by config.json's model_type, as AutoTokenizer picks the class.
-std::optional<std::string> default_mask_token(const std::string& tokenizer_class, const std::string& model_type);
+// The mask_token or pad_token (`key`) of transformers' tokenizer classes when the files name none
+// ("[MASK]" / "[PAD]" for the BERT family, "<mask>" / "<pad>" for the RoBERTa family), by
+// tokenizer_class (with or without "Fast") or, when the class is not named, by config.json's
+// model_type, as AutoTokenizer picks the class. Hub repos such as distilroberta-base have no
+// tokenizer_config.json and rely on these.
+std::optional<std::string> default_special_token(const std::string& key, const std::string& tokenizer_class,
+                                                 const std::string& model_type);
 
 // transformers' clean_up_tokenization: removes spaces before punctuation and contractions.
 std::string clean_up_tokenization(std::string text);
