@@ -1,12 +1,19 @@
-// `lmpipe embed`: sentence embeddings from a sentence-transformers repository.
+// `lmpipe embed`: sentence embeddings from a sentence-transformers repository, on TEXT arguments
+// (a JSON list of vectors), or streamed over stdin / --input (stream.h; one vector per line).
+#include <chrono>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/text_inputs.h"
+#include "cli/stream.h"
+#include "cli/terminal.h"
 #include "io/hub.h"
 #include "lmpipe/sentence_embeddings.h"
+#include "util/error.h"
+#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -17,52 +24,70 @@ struct EmbedArgs {
   std::string revision = "main";
   bool no_normalize = false, normalize = false;
   std::string prompt, prompt_name;
-  size_t batch_size = 32;
   std::vector<std::string> texts;
+  StreamOptions stream;
 };
 
-void run_embed(const EmbedArgs& args, const CLI::App& cmd) {
+int run_embed(CLI::App* cmd, const EmbedArgs& args) {
+  out().require_open();
+  check_environment();
   SentenceEmbeddingOptions options;
-  options.batch_size = args.batch_size;
+  if (args.no_normalize && args.normalize) throw UsageError("give --normalize or --no-normalize, not both");
   if (args.no_normalize) options.normalize = false;
   if (args.normalize) options.normalize = true;
-  if (cmd.count("--prompt")) options.prompt = args.prompt;
-  if (cmd.count("--prompt-name")) options.prompt_name = args.prompt_name;
+  if (cmd->count("--prompt")) {
+    require_utf8(args.prompt, "--prompt");
+    options.prompt = args.prompt;
+  }
+  if (cmd->count("--prompt-name")) options.prompt_name = args.prompt_name;
+  const std::vector<std::string>& given = args.texts;
+  for (size_t i = 0; i < given.size(); ++i) require_utf8(given[i], "TEXT " + std::to_string(i + 1));
+  if (!given.empty() && cmd->count("--input")) throw UsageError("give TEXT arguments or --input, not both");
+  std::optional<Stream> stream;
+  if (given.empty()) stream.emplace("embed", args.stream);
+
   HubOptions hub;
   hub.revision = args.revision;
-  const SentenceTransformer model(resolve_model(args.model, hub));
-  if (args.texts.empty()) {
-    const int rc = run_stdin_batches(args.batch_size, text_of_line, [&](const std::vector<json>& inputs) {
-      std::vector<std::string> texts;
-      for (const json& t : inputs) texts.push_back(t.get<std::string>());
-      std::vector<json> out;
-      for (auto& v : model.encode(texts, options)) out.emplace_back(std::move(v));
-      return out;
-    });
-    if (rc != 0) throw CLI::RuntimeError(rc);
-    return;
+  const auto loading = std::chrono::steady_clock::now();
+  const std::filesystem::path model_dir = resolve_model(args.model, hub);
+  const SentenceTransformer model(model_dir);
+  log_info("embed: loaded " + model_dir.string() + " in " + seconds_since(loading));
+
+  if (!stream) {
+    options.batch_size = 32;
+    out().write(json(model.encode(given, options)).dump(2) + "\n");
+    return kExitOk;
   }
-  print_result(json(model.encode(args.texts, options)));
+  StreamTask<std::string> task;
+  task.parse = [](Record& record) { return record.text(); };
+  task.run = [&](const std::vector<std::string>& batch) {
+    SentenceEmbeddingOptions all_at_once = options;
+    all_at_once.batch_size = batch.size();
+    std::vector<json> results;
+    for (auto& v : model.encode(batch, all_at_once)) results.emplace_back(std::move(v));
+    return results;
+  };
+  return stream->run(task);
 }
 
 }  // namespace
 
-void register_embed(CLI::App& app) {
+Command register_embed(CLI::App& app) {
   auto args = std::make_shared<EmbedArgs>();
   CLI::App* cmd = app.add_subcommand("embed", "Sentence embeddings (sentence-transformers models): a list of vectors");
-  cmd->add_option("-m,--model", args->model, "sentence-transformers model directory or Hub id")->capture_default_str();
+  cmd->add_option("-m,--model", args->model, "sentence-transformers model directory or Hugging Face id")
+      ->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
-  auto* no_normalize = cmd->add_flag("--no-normalize", args->no_normalize, "skip the model's Normalize module");
-  cmd->add_flag("--normalize", args->normalize, "L2-normalize the vectors even without a Normalize module")
-      ->excludes(no_normalize);
-  cmd->add_option("--prompt", args->prompt, "text prepended to every input");
-  cmd->add_option("--prompt-name", args->prompt_name, "a prompt of config_sentence_transformers.json");
-  cmd->add_option("--batch-size", args->batch_size, "texts per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
-  add_texts_argument(*cmd, "texts; none: one per line (or JSONL) from stdin, one vector per line");
-  cmd->callback([args, cmd] {
-    args->texts = texts_argument(*cmd);
-    run_embed(*args, *cmd);
-  });
+  cmd->add_flag("--no-normalize", args->no_normalize, "Skip the model's Normalize module");
+  cmd->add_flag("--normalize", args->normalize, "L2-normalize the vectors, also without a Normalize module");
+  cmd->add_option("--prompt", args->prompt, "Text prepended to every input");
+  cmd->add_option("--prompt-name", args->prompt_name, "A prompt of config_sentence_transformers.json");
+  args->stream.add_to(cmd, 32);
+  add_texts(cmd, args->texts, "Texts to embed; none: one per line from stdin or --input");
+  cmd->footer(
+      "An empty text is embedded as sentence-transformers does ([CLS] [SEP]). Streaming: one vector per\n"
+      "input line. Texts that start with '-' go after '--'.");
+  return {cmd, [cmd, args] { return run_embed(cmd, *args); }};
 }
 
 }  // namespace lmpipe::cli

@@ -1,68 +1,87 @@
-// `lmpipe feature-extraction`: last hidden states per token ([1][tokens][hidden] per text).
+// `lmpipe feature-extraction`: the last hidden state of every token ([1][tokens][hidden] per
+// text) on TEXT arguments, or streamed over stdin / --input (stream.h).
+#include <chrono>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/text_inputs.h"
+#include "cli/stream.h"
+#include "cli/terminal.h"
 #include "io/hub.h"
 #include "lmpipe/feature_extraction.h"
+#include "util/error.h"
+#include "util/log.h"
 
 namespace lmpipe::cli {
 
 namespace {
 
 struct FeatureExtractionArgs {
-  std::string model = "distilbert/distilbert-base-cased";
+  std::string model = "distilbert/distilbert-base-cased";  // transformers' default for the task
   std::string revision = "main";
   bool truncation = false;
-  size_t max_length = 0;
-  size_t batch_size = 16;
+  std::string max_length;
   std::vector<std::string> texts;
+  StreamOptions stream;
 };
 
-void run_feature_extraction(const FeatureExtractionArgs& args) {
+int run_feature_extraction(CLI::App* cmd, const FeatureExtractionArgs& args) {
+  out().require_open();
+  check_environment();
   FeatureExtractionOptions options;
-  options.truncation = args.truncation || args.max_length > 0;
-  options.max_length = args.max_length;
+  if (!args.max_length.empty()) options.max_length = parse_count(args.max_length, "--max-length", 1, 1 << 20);
+  options.truncation = args.truncation || options.max_length > 0;
+  const std::vector<std::string>& given = args.texts;
+  for (size_t i = 0; i < given.size(); ++i) {
+    require_utf8(given[i], "TEXT " + std::to_string(i + 1));
+    if (given[i].empty()) throw UsageError("TEXT " + std::to_string(i + 1) + " is empty");
+  }
+  if (!given.empty() && cmd->count("--input")) throw UsageError("give TEXT arguments or --input, not both");
+  std::optional<Stream> stream;
+  if (given.empty()) stream.emplace("feature-extraction", args.stream);
+
   HubOptions hub;
   hub.revision = args.revision;
-  const FeatureExtractionPipeline extractor(resolve_model(args.model, hub));
-  if (args.texts.empty()) {
-    const int rc = run_stdin_batches(args.batch_size, text_of_line, [&](const std::vector<json>& inputs) {
-      std::vector<std::string> texts;
-      for (const json& t : inputs) texts.push_back(t.get<std::string>());
-      std::vector<json> out;
-      for (const auto& f : extractor.extract(texts, options)) out.push_back(to_json(f));
-      return out;
-    });
-    if (rc != 0) throw CLI::RuntimeError(rc);
-    return;
+  const auto loading = std::chrono::steady_clock::now();
+  const std::filesystem::path model_dir = resolve_model(args.model, hub);
+  const FeatureExtractionPipeline extractor(model_dir);
+  log_info("feature-extraction: loaded " + model_dir.string() + " in " + seconds_since(loading));
+
+  if (!stream) {
+    json printed = json::array();
+    for (const auto& f : extractor.extract(given, options)) printed.push_back(to_json(f));
+    out().write((printed.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    return kExitOk;
   }
-  const auto features = extractor.extract(args.texts, options);
-  if (features.size() == 1) return print_result(to_json(features[0]));
-  json out = json::array();
-  for (const auto& f : features) out.push_back(to_json(f));
-  print_result(out);
+  StreamTask<std::string> task;
+  task.parse = [](Record& record) { return record.text(); };
+  task.run = [&](const std::vector<std::string>& batch) {
+    std::vector<json> results;
+    for (const auto& f : extractor.extract(batch, options)) results.push_back(to_json(f));
+    return results;
+  };
+  return stream->run(task);
 }
 
 }  // namespace
 
-void register_feature_extraction(CLI::App& app) {
+Command register_feature_extraction(CLI::App& app) {
   auto args = std::make_shared<FeatureExtractionArgs>();
   CLI::App* cmd = app.add_subcommand("feature-extraction", "Last hidden state of every token of texts");
-  cmd->add_option("-m,--model", args->model, "model directory or Hub id")->capture_default_str();
+  cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
-  cmd->add_flag("--truncation", args->truncation, "truncate texts longer than the model (or --max-length)");
-  cmd->add_option("--max-length", args->max_length, "truncate texts to this many tokens")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", args->batch_size, "texts per forward pass when reading stdin")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  add_texts_argument(*cmd, "texts; none: one per line (or JSONL) from stdin");
-  cmd->callback([args, cmd] {
-    args->texts = texts_argument(*cmd);
-    run_feature_extraction(*args);
-  });
+  cmd->add_flag("--truncation", args->truncation, "Truncate texts longer than the model (or --max-length)");
+  cmd->add_option("--max-length", args->max_length, "Truncate texts to this many tokens");
+  args->stream.add_to(cmd, 16);
+  add_texts(cmd, args->texts, "Texts; none: one per line from stdin or --input");
+  cmd->footer(
+      "Each text gives [1][tokens][hidden], special tokens included, as transformers' feature-extraction\n"
+      "pipeline. Texts that start with '-' go after '--'. Streaming: one JSON result per input line; a\n"
+      "bad line gives {\"line\": N, \"error\": ...}.");
+  return {cmd, [cmd, args] { return run_feature_extraction(cmd, *args); }};
 }
 
 }  // namespace lmpipe::cli

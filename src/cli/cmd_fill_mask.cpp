@@ -1,89 +1,108 @@
-// `lmpipe fill-mask`: the fill-mask pipeline on texts from the command line or stdin.
-#include <iostream>
+// `lmpipe fill-mask`: the fill-mask pipeline on TEXT arguments, or streamed over stdin / --input
+// (stream.h).
+#include <chrono>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/text_inputs.h"
+#include "cli/stream.h"
+#include "cli/terminal.h"
 #include "io/hub.h"
 #include "lmpipe/fill_mask.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace lmpipe::cli {
 
 namespace {
 
 struct FillMaskArgs {
-  std::string model = "distilbert/distilroberta-base";
+  std::string model = "distilbert/distilroberta-base";  // transformers' default for the task
   std::string revision = "main";
-  int64_t top_k = 5;
-  std::string targets;
+  std::string top_k = "5";
+  std::vector<std::string> targets;  // --targets, each split at commas
   bool truncation = false;
-  size_t batch_size = 8;
   std::vector<std::string> texts;
+  StreamOptions stream;
 };
 
-// "a, b,,c" -> {"a", "b", "c"}.
-std::vector<std::string> split_targets(const std::string& list) {
+// "a, b,,c" -> {"a", "b", "c"}: targets given on the command line, trimmed.
+std::vector<std::string> split_targets(const std::vector<std::string>& lists) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = list.substr(start, comma - start);
-    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-    start = comma + 1;
+  for (const auto& list : lists) {
+    require_utf8(list, "--targets");
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      const std::string item = list.substr(start, comma - start);
+      const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      start = comma + 1;
+    }
   }
   return out;
 }
 
-void run_fill_mask(const FillMaskArgs& args) {
+int run_fill_mask(CLI::App* cmd, const FillMaskArgs& args) {
+  // Everything that needs no model, first.
+  out().require_open();
+  check_environment();
   FillMaskOptions options;
-  options.top_k = args.top_k;
+  options.top_k = static_cast<int64_t>(parse_count(args.top_k, "--top-k", 0, 1000000));
   options.targets = split_targets(args.targets);
-  if (!args.targets.empty() && options.targets.empty()) throw Error("--targets: no targets given");
+  if (!args.targets.empty() && options.targets.empty()) throw UsageError("--targets: no targets given");
   options.truncation = args.truncation;
+  const std::vector<std::string>& given = args.texts;
+  for (size_t i = 0; i < given.size(); ++i) require_utf8(given[i], "TEXT " + std::to_string(i + 1));
+  if (!given.empty() && cmd->count("--input")) throw UsageError("give TEXT arguments or --input, not both");
+  std::optional<Stream> stream;
+  if (given.empty()) stream.emplace("fill-mask", args.stream);
+
   HubOptions hub;
   hub.revision = args.revision;
-  const FillMaskPipeline unmasker(resolve_model(args.model, hub));
-  if (args.texts.empty()) {
-    const int rc = run_stdin_batches(args.batch_size, text_of_line, [&](const std::vector<json>& inputs) {
-      std::vector<std::string> texts;
-      for (const json& t : inputs) texts.push_back(t.get<std::string>());
-      std::vector<json> out;
-      for (const auto& r : unmasker.fill(texts, options)) out.push_back(to_json(r));
-      return out;
-    });
-    if (rc != 0) throw CLI::RuntimeError(rc);
-    return;
+  const auto loading = std::chrono::steady_clock::now();
+  const std::filesystem::path model_dir = resolve_model(args.model, hub);
+  const FillMaskPipeline unmasker(model_dir);
+  log_info("fill-mask: loaded " + model_dir.string() + " in " + seconds_since(loading));
+
+  if (!stream) {
+    json printed = json::array();
+    for (const auto& r : unmasker.fill(given, options)) printed.push_back(to_json(r));
+    out().write((printed.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    return kExitOk;
   }
-  const auto results = unmasker.fill(args.texts, options);
-  if (results.size() == 1) return print_result(to_json(results[0]));
-  json out = json::array();
-  for (const auto& r : results) out.push_back(to_json(r));
-  print_result(out);
+  StreamTask<std::string> task;
+  task.parse = [](Record& record) { return record.text(); };
+  task.run = [&](const std::vector<std::string>& batch) {
+    std::vector<json> results;
+    for (const auto& r : unmasker.fill(batch, options)) results.push_back(to_json(r));
+    return results;
+  };
+  return stream->run(task);
 }
 
 }  // namespace
 
-void register_fill_mask(CLI::App& app) {
+Command register_fill_mask(CLI::App& app) {
   auto args = std::make_shared<FillMaskArgs>();
   CLI::App* cmd = app.add_subcommand("fill-mask", "Predict the masked tokens ([MASK], <mask>) of texts");
-  cmd->add_option("-m,--model", args->model, "model directory or Hub id")->capture_default_str();
+  cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
-  cmd->add_option("-k,--top-k", args->top_k, "candidates per mask")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--targets", args->targets, "only score these tokens, comma-separated");
-  cmd->add_flag("--truncation", args->truncation, "truncate texts longer than the model");
-  cmd->add_option("--batch-size", args->batch_size, "texts per forward pass when reading stdin")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  add_texts_argument(*cmd, "texts with mask tokens; none: one per line (or JSONL) from stdin");
-  cmd->callback([args, cmd] {
-    args->texts = texts_argument(*cmd);
-    run_fill_mask(*args);
-  });
+  cmd->add_option("-k,--top-k", args->top_k, "Candidates per mask")->capture_default_str();
+  cmd->add_option("--targets", args->targets, "Only score these tokens, separated by commas (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--truncation", args->truncation, "Truncate texts longer than the model");
+  args->stream.add_to(cmd, 8);
+  add_texts(cmd, args->texts, "Texts with the mask token; none: one per line from stdin or --input");
+  cmd->footer(
+      "One mask gives a list of candidates {score, token, token_str, sequence}; several masks a list\n"
+      "per mask. A target that is not a vocabulary entry is replaced by its first token (a warning says\n"
+      "so). Texts that start with '-' go after '--'. Streaming: one JSON result per input line; a bad\n"
+      "line gives {\"line\": N, \"error\": ...} and the rest goes on; the exit status is then 1.");
+  return {cmd, [cmd, args] { return run_fill_mask(cmd, *args); }};
 }
 
 }  // namespace lmpipe::cli
