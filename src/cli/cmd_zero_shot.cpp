@@ -25,6 +25,7 @@ struct ZeroShotArgs {
   std::string hypothesis_template = "This example is {}.";
   bool multi_label = false;
   size_t batch_size = 8;
+  std::string dtype = "float32";
   std::vector<std::string> texts;
 };
 
@@ -129,6 +130,8 @@ void register_zero_shot(CLI::App& app) {
   cmd->add_option("--batch-size", args->batch_size, "texts per forward pass when reading stdin")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--dtype", args->dtype, "precision of the linear layers: float32 (exact), bfloat16 or int8")
+      ->capture_default_str();
   cmd->add_option("texts", args->texts, "texts to classify; none: one per line (or JSONL) from stdin");
   cmd->callback([args] {
     std::vector<std::string> labels = ZeroShotClassificationPipeline::parse_labels(args->labels);
@@ -136,7 +139,9 @@ void register_zero_shot(CLI::App& app) {
     ZeroShotOptions options{args->hypothesis_template, args->multi_label};
     HubOptions hub;
     hub.revision = args->revision;
-    ZeroShotClassificationPipeline classifier(resolve_model(args->model, hub));
+    LoadOptions load;
+    load.dtype = parse_weight_dtype(args->dtype);
+    ZeroShotClassificationPipeline classifier(resolve_model(args->model, hub), load);
     if (args->texts.empty()) {
       int rc = run_stream(classifier, labels, options, args->batch_size);
       if (rc != 0) throw CLI::RuntimeError(rc);

@@ -200,7 +200,7 @@ struct DebertaV2Embeddings {
   nn::LayerNorm layer_norm;
 
   DebertaV2Embeddings(const nn::Weights& w, const DebertaV2Config& c) : config(&c) {
-    word_embeddings = nn::Embedding::load(w["word_embeddings"], c.vocab_size, c.embedding_size);
+    word_embeddings = nn::Embedding::load_word_embeddings(w["word_embeddings"], c.vocab_size, c.embedding_size);
     if (c.position_biased_input)
       position_embeddings = nn::Embedding::load(w["position_embeddings"], c.max_position_embeddings, c.embedding_size);
     if (c.type_vocab_size > 0)
@@ -512,7 +512,7 @@ class DebertaV2ForSequenceClassification : public SequenceClassifier {
 std::unique_ptr<SequenceClassifier> load_deberta_v2_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   DebertaV2Config parsed = read_config(config);
   const Checkpoint ckpt = Checkpoint::open(dir);
-  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, ""), std::move(parsed));
+  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, "", config.load_options()), std::move(parsed));
 }
 
 }  // namespace lmpipe

@@ -39,9 +39,11 @@ const std::map<std::string, std::string>& classifier_by_model_type() {
 
 }  // namespace
 
-std::unique_ptr<SequenceClassifier> load_sequence_classifier(const std::filesystem::path& model_dir) {
+std::unique_ptr<SequenceClassifier> load_sequence_classifier(const std::filesystem::path& model_dir,
+                                                             const LoadOptions& options) {
   const auto config_path = model_dir / "config.json";
-  const ModelConfig model_config(config_path, read_json_file(config_path));
+  ModelConfig model_config(config_path, read_json_file(config_path));
+  model_config.set_load_options(options);
   const json& config = model_config.raw();
   const auto& table = classifier_architectures();
   std::string seen;

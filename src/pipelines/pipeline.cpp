@@ -13,15 +13,15 @@ namespace {
 
 struct Task {
   std::string default_model;  // as transformers' SUPPORTED_TASKS
-  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir);
+  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir, const LoadOptions& options);
 };
 
 const std::map<std::string, Task>& tasks() {
   static const std::map<std::string, Task> table = {
       {"zero-shot-classification",
        {"facebook/bart-large-mnli",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<ZeroShotClassificationPipeline>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<ZeroShotClassificationPipeline>(dir, options);
         }}},
   };
   return table;
@@ -29,14 +29,14 @@ const std::map<std::string, Task>& tasks() {
 
 }  // namespace
 
-std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model) {
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const LoadOptions& options) {
   auto it = tasks().find(task);
   if (it == tasks().end()) {
     std::string known;
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
     throw Error("unknown task '" + task + "' (supported: " + known + ")");
   }
-  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model));
+  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model), options);
 }
 
 }  // namespace lmpipe
