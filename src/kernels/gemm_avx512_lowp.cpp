@@ -54,12 +54,12 @@ void tile(const Tile& t) {
     acc[r][0] = t.first ? K::zero() : K::load(t.c + r * t.ldc, m0);
     acc[r][1] = t.first ? K::zero() : K::load(t.c + r * t.ldc + 16, m1);
   }
-  const int64_t lda = t.lda;
+  const int64_t a_step = t.a_step;
   for (int64_t s = 0; s < t.steps; ++s) {
     const __m512i w0 = _mm512_loadu_si512(b + s * kPanel), w1 = _mm512_loadu_si512(b + s * kPanel + 16);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      const __m512i x = _mm512_set1_epi32(a[r * lda + s]);
+      const __m512i x = _mm512_set1_epi32(a[s * a_step + r]);
       acc[r][0] = K::step(acc[r][0], x, w0);
       acc[r][1] = K::step(acc[r][1], x, w1);
     }

@@ -10,6 +10,7 @@
 // work (ours and oneDNN's, both OpenMP) uses num_threads() threads.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace lmpipe::kernels {
 
@@ -39,9 +40,20 @@ struct LinearEpilogue {
 // input row: results do not change with M or with the other rows of x.
 class PackedLinear {
  public:
+  // One nn.Linear's weights as a checkpoint holds them: W (out_features, in_features) row-major,
+  // bias (out_features) or null.
+  struct Part {
+    const float* W = nullptr;
+    const float* bias = nullptr;
+    int64_t out_features = 0;
+  };
+
   PackedLinear();
   PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features,
                LinearPrecision precision = LinearPrecision::fp32);
+  // Several nn.Linear over the same input packed as one; outputs concatenated in order (e.g.
+  // q, k, v projections). Parts without a bias add zeros.
+  PackedLinear(const std::vector<Part>& parts, int64_t in_features, LinearPrecision precision = LinearPrecision::fp32);
   ~PackedLinear();
   PackedLinear(PackedLinear&&) noexcept;
   PackedLinear& operator=(PackedLinear&&) noexcept;

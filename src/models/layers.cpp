@@ -31,18 +31,17 @@ kernels::PackedLinear load_linear(const Weights& module, int64_t out_features, i
 }
 
 kernels::PackedLinear load_fused_linear(const std::vector<Weights>& modules, int64_t out_features, int64_t in_features) {
-  const int64_t parts = static_cast<int64_t>(modules.size());
-  // Transient concatenation; PackedLinear keeps its own packed copy.
-  std::vector<float> W(static_cast<size_t>(parts * out_features * in_features));
-  std::vector<float> b(static_cast<size_t>(parts * out_features));
-  for (int64_t p = 0; p < parts; ++p) {
-    const Tensor Wp = modules[p].view("weight", {out_features, in_features});
-    const Tensor bp = modules[p].view("bias", {out_features});
-    std::memcpy(W.data() + p * out_features * in_features, Wp.data(), sizeof(float) * out_features * in_features);
-    std::memcpy(b.data() + p * out_features, bp.data(), sizeof(float) * out_features);
-    modules[p].release("weight");
+  // Views for packing (mapped fp32, or converted copies), then the mapped pages are released.
+  std::vector<Tensor> W, b;
+  std::vector<kernels::PackedLinear::Part> parts;
+  for (const Weights& module : modules) {
+    W.push_back(module.view("weight", {out_features, in_features}));
+    b.push_back(module.view("bias", {out_features}));
+    parts.push_back({W.back().data(), b.back().data(), out_features});
   }
-  return kernels::PackedLinear(W.data(), b.data(), parts * out_features, in_features, modules.at(0).linear_precision());
+  kernels::PackedLinear packed(parts, in_features, modules.at(0).linear_precision());
+  for (const Weights& module : modules) module.release("weight");
+  return packed;
 }
 
 LayerNorm LayerNorm::load(const Weights& module, int64_t dim, float eps) {
@@ -56,9 +55,10 @@ void LayerNorm::operator()(const float* x, float* y, int64_t rows) const {
 }
 
 Embedding Embedding::load(const Weights& module, int64_t num, int64_t dim) {
+  // A view: fp32 checkpoints stay mapped (only the rows looked up become resident), others are
+  // converted copies the view owns.
   Embedding e;
-  e.weight = module.copy("weight", {num, dim});
-  module.release("weight");
+  e.weight = module.view("weight", {num, dim});
   return e;
 }
 

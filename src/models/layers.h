@@ -62,7 +62,8 @@ struct LayerNorm {
 
 // torch.nn.Embedding: rows of `weight` (num, dim) gathered by id.
 struct Embedding {
-  Tensor weight;                     // fp32 (num, dim); empty when the table is held in bfloat16
+  Tensor weight;                      // fp32 (num, dim), read-only (may view the checkpoint's
+                                      // mapping); empty when the table is held in bfloat16
   std::vector<uint16_t> weight_bf16;  // (num, dim) bfloat16, for load_word_embeddings below
   static Embedding load(const Weights& module, int64_t num, int64_t dim);
   // The same, held in bfloat16 when the model loads with a reduced dtype (halves the largest
