@@ -5,15 +5,25 @@
 #include <limits>
 
 #include "kernels/gemm.h"
+#include "kernels/isa.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace lmpipe::nn {
 
 kernels::LinearPrecision Weights::linear_precision() const {
   switch (options_.dtype) {
     case WeightDtype::float32: return kernels::LinearPrecision::fp32;
-    case WeightDtype::bfloat16: return kernels::LinearPrecision::bf16;
-    case WeightDtype::int8: return kernels::LinearPrecision::int8;
+    case WeightDtype::bfloat16:
+      if (!kernels::cpu_has_avx512_bf16())
+        log_warning_once("dtype bfloat16: this CPU (or LMPIPE_ISA) has no AVX512-BF16, so its linear layers run on "
+                         "slow reference kernels; float32 is faster here");
+      return kernels::LinearPrecision::bf16;
+    case WeightDtype::int8:
+      if (!kernels::cpu_has_avx512_vnni())
+        log_warning_once("dtype int8: this CPU (or LMPIPE_ISA) has no AVX512-VNNI, so its linear layers run on "
+                         "slow reference kernels; float32 is faster here");
+      return kernels::LinearPrecision::int8;
   }
   return kernels::LinearPrecision::fp32;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <future>
 #include <iterator>
 #include <numeric>
 
@@ -78,7 +79,12 @@ struct ZeroShotClassificationPipeline::Impl {
 
 ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir,
                                                                const LoadOptions& options)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir, options)}) {
+    : impl_([&] {
+        // The tokenizer (parsing tokenizer.json) loads on another thread while the weights are packed.
+        auto tokenizer = std::async(std::launch::async, [&] { return Tokenizer::from_dir(model_dir); });
+        auto model = load_sequence_classifier(model_dir, options);
+        return std::unique_ptr<Impl>(new Impl{tokenizer.get(), std::move(model)});
+      }()) {
   for (const auto& [label, id] : impl_->model->labels().label2id) {
     std::string lower = label;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
