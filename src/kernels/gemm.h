@@ -47,7 +47,8 @@ struct Layout {
 // a: word (step s, row r) at a[s·a_step + r] (fp32, bf16 pair or u8 quad; a_step ≥ rows is the
 // tile height A was packed with); b: the block (steps × kPanel words).
 // first: C starts from zero, else from the partial sums in c (floats; int32 for int8).
-// last: finish C: int8 converts (sum - col_offset) · row_scale · col_scale; then + bias.
+// last: finish C: int8 converts (sum - col_offset) · row_scale · col_scale; then + bias; then,
+// when `residual` is given and there is no activation to apply between, + residual.
 struct Tile {
   const void* a = nullptr;
   int64_t a_step = 0;
@@ -61,6 +62,7 @@ struct Tile {
   const float* row_scale = nullptr;    // int8: rows values (the activations' scales)
   const float* col_scale = nullptr;    // int8: kPanel values (the weights' scales)
   const int32_t* col_offset = nullptr; // int8: kPanel values, 128 · Σ_k w (the u8 zero point's share)
+  const float* residual = nullptr;     // rows × cols at residual + r·ldc (last only), or null
 };
 using TileFn = void (*)(const Tile& tile);
 

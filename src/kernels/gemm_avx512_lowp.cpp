@@ -77,6 +77,7 @@ void tile(const Tile& t) {
       }
       __m512 out = K::finish(acc[r][h], t, r, 16 * h);
       if (t.bias) out = _mm512_add_ps(out, _mm512_loadu_ps(t.bias + 16 * h));
+      if (t.residual) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, t.residual + r * t.ldc + 16 * h));
       _mm512_mask_storeu_ps(c, m, out);
     }
 }

@@ -35,6 +35,7 @@ void each_element(const Tile& t, Dot dot) {
         out = acc;
       }
       if (t.last && t.bias) out += t.bias[n];
+      if (t.last && t.residual) out += t.residual[r * t.ldc + n];
       *c = out;
     }
 }

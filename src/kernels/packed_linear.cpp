@@ -322,8 +322,11 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
               __builtin_prefetch(y + r * p.N + col, 1);
               __builtin_prefetch(y + r * p.N + col + 16, 1);
             }
+            // The residual is added in the tile unless an activation comes first.
+            const bool act = epilogue.activation != Activation::none;
+            tt.residual = epilogue.residual && !act ? epilogue.residual + m * p.N + col : nullptr;
             tile(tt);
-            if (!tt.last) continue;
+            if (!tt.last || !act) continue;
             for (int r = 0; r < tt.rows; ++r) {
               float* out = tt.c + r * p.N;
               apply_activation(table, epilogue.activation, out, tt.cols);
