@@ -126,3 +126,31 @@ TEST(PackedBatch, BartSequenceDecoderMatchesTheCachedDecoder) {
   ASSERT_EQ(whole.numel(), cached.numel());
   EXPECT_LE(max_abs_diff(whole.data(), cached.data(), B * T * d), 1e-5f);
 }
+
+// With only_rows, the decoder's last layer runs on those rows alone and gives their full-pass values.
+TEST(PackedBatch, BartDecoderOnlyRowsMatchTheFullPass) {
+  const auto dir = test::golden_model("tiny-bart-mnli");
+  const auto classifier = BartForSequenceClassification::load(dir, ModelConfig::load(dir));
+  const BartModel& model = classifier->model();
+  const Batch padded = test::golden_pair_batch("tiny-bart-mnli");
+  const PackedBatch batch = packed_rows(padded, {0, 1, 2, 3, 4});
+  const nn::SequenceLayout seqs = nn::SequenceLayout::packed(batch);
+  const int64_t d = model.config().d_model;
+  BartScratch scratch;
+  const Tensor encoded = model.encode(batch, scratch);
+  std::vector<int32_t> ids(batch.input_ids.size());
+  std::vector<int64_t> rows;
+  for (int64_t b = 0; b < batch.batch(); ++b) {
+    const int64_t first = batch.offsets[b];
+    ids[first] = 2;
+    for (int64_t t = 1; t < batch.length(b); ++t) ids[first + t] = batch.input_ids[first + t - 1];
+    rows.push_back(first + batch.length(b) / 2 + b % 2);  // any row of the sequence
+  }
+  const Tensor full = model.decode_sequences(ids.data(), seqs, encoded.data(), seqs, scratch);
+  const Tensor kept = model.decode_sequences(ids.data(), seqs, encoded.data(), seqs, scratch, &rows);
+  ASSERT_EQ(kept.shape(), (Shape{batch.batch(), d}));
+  for (int64_t b = 0; b < batch.batch(); ++b)
+    EXPECT_LE(max_abs_diff(kept.data() + b * d, full.data() + rows[b] * d, d), 1e-6f) << "sequence " << b;
+  rows[1] = rows[0];  // a row outside its sequence
+  EXPECT_THROW(model.decode_sequences(ids.data(), seqs, encoded.data(), seqs, scratch, &rows), Error);
+}

@@ -206,16 +206,26 @@ Tensor BartModel::encode(const PackedBatch& batch, BartScratch& s) const {
 
 // BartDecoder.forward over whole sequences at once (teacher forcing, no cache)
 Tensor BartModel::decode_sequences(const int32_t* ids, const nn::SequenceLayout& seqs, const float* encoder_hidden,
-                                   const nn::SequenceLayout& encoder_seqs, BartScratch& s) const {
-  const int64_t d = config_.d_model, rows = seqs.tokens(), enc_rows = encoder_seqs.tokens();
+                                   const nn::SequenceLayout& encoder_seqs, BartScratch& s,
+                                   const std::vector<int64_t>* only_rows) const {
+  const int64_t d = config_.d_model, rows = seqs.tokens(), enc_rows = encoder_seqs.tokens(), B = seqs.count();
   const int64_t H = config_.decoder_attention_heads;
-  if (seqs.count() != encoder_seqs.count())
-    throw Error("bart: " + std::to_string(seqs.count()) + " decoder sequences for " +
-                std::to_string(encoder_seqs.count()) + " encoder sequences");
+  if (B != encoder_seqs.count())
+    throw Error("bart: " + std::to_string(B) + " decoder sequences for " + std::to_string(encoder_seqs.count()) +
+                " encoder sequences");
+  if (only_rows) {
+    if (static_cast<int64_t>(only_rows->size()) != B) throw Error("bart: decode_sequences needs one row per sequence");
+    for (int64_t b = 0; b < B; ++b)
+      if ((*only_rows)[b] < seqs.offsets[b] || (*only_rows)[b] >= seqs.offsets[b + 1])
+        throw Error("bart: decode_sequences: row " + std::to_string((*only_rows)[b]) + " is outside sequence " +
+                    std::to_string(b));
+  }
   Tensor hidden = Tensor::empty({rows, d});
   float* h = hidden.data();
   embed(decoder_layernorm_embedding_, decoder_positions_, ids, positions_in_sequences(seqs, 0, s.positions), rows, h);
-  for (const BartDecoderLayer& layer : decoder_layers_) {
+  std::vector<int64_t> one_query_each;  // query offsets 0, 1, ..., B once only_rows are kept
+  for (size_t i = 0; i < decoder_layers_.size(); ++i) {
+    const BartDecoderLayer& layer = decoder_layers_[i];
     float* ctx = nn::scratch(s.ctx, rows * d);
     // BartAttention (self, causal within each sequence).
     float* qkv = nn::scratch(s.qkv, rows * 3 * d);
@@ -225,27 +235,44 @@ Tensor BartModel::decode_sequences(const int32_t* ids, const nn::SequenceLayout&
     self.k = qkv + d, self.k_stride = 3 * d, self.v = qkv + 2 * d, self.v_stride = 3 * d;
     self.out = ctx, self.out_stride = d;
     self.q_offsets = self.kv_offsets = seqs.offsets.data();
-    self.batch = seqs.count(), self.H = H, self.D = d / H;
+    self.batch = B, self.H = H, self.D = d / H;
     self.causal = true;
     nn::varlen_attention(self);
-    attention_residual(layer.self_out, layer.self_attn_layer_norm, ctx, h, rows, s);
+
+    // Past the self-attention, the last layer's rows are independent: with only_rows, the rest
+    // of it runs on those rows alone (a tenth of its work for 10-token sequences).
+    int64_t n = rows;
+    const int64_t* q_offsets = seqs.offsets.data();
+    if (only_rows && i + 1 == decoder_layers_.size()) {
+      Tensor kept = Tensor::empty({B, d});
+      for (int64_t b = 0; b < B; ++b) {
+        std::memcpy(kept.data() + b * d, h + (*only_rows)[b] * d, sizeof(float) * d);
+        std::memmove(ctx + b * d, ctx + (*only_rows)[b] * d, sizeof(float) * d);  // rows ascend: b ≤ row
+      }
+      hidden = std::move(kept);
+      h = hidden.data();
+      n = B;
+      for (int64_t b = 0; b <= B; ++b) one_query_each.push_back(b);
+      q_offsets = one_query_each.data();
+    }
+    attention_residual(layer.self_out, layer.self_attn_layer_norm, ctx, h, n, s);
 
     // BartAttention (cross): each sequence's queries on its encoder sequence, padding masked.
-    float* q = nn::scratch(s.q, rows * d);
-    layer.cross_q.forward(h, rows, q);
+    float* q = nn::scratch(s.q, n * d);
+    layer.cross_q.forward(h, n, q);
     float* kv = nn::scratch(s.cross_kv, enc_rows * 2 * d);
     layer.cross_kv.forward(encoder_hidden, enc_rows, kv);
     nn::VarlenAttention cross;
     cross.q = q, cross.q_stride = d;
     cross.k = kv, cross.k_stride = 2 * d, cross.v = kv + d, cross.v_stride = 2 * d;
     cross.out = ctx, cross.out_stride = d;
-    cross.q_offsets = seqs.offsets.data(), cross.kv_offsets = encoder_seqs.offsets.data();
-    cross.batch = seqs.count(), cross.H = H, cross.D = d / H;
+    cross.q_offsets = q_offsets, cross.kv_offsets = encoder_seqs.offsets.data();
+    cross.batch = B, cross.H = H, cross.D = d / H;
     cross.key_bias = encoder_seqs.key_bias_or_null();
     nn::varlen_attention(cross);
-    attention_residual(layer.cross_out, layer.encoder_attn_layer_norm, ctx, h, rows, s);
+    attention_residual(layer.cross_out, layer.encoder_attn_layer_norm, ctx, h, n, s);
 
-    feed_forward(layer.fc1, layer.fc2, layer.final_layer_norm, config_.activation, h, rows, s);
+    feed_forward(layer.fc1, layer.fc2, layer.final_layer_norm, config_.activation, h, n, s);
   }
   return hidden;
 }
@@ -370,26 +397,32 @@ std::unique_ptr<BartForSequenceClassification> BartForSequenceClassification::lo
 BartForSequenceClassification::Output BartForSequenceClassification::forward(const Batch& batch) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   const BartConfig& c = model_.config();
-  const int64_t B = batch.batch, T = batch.seq_len;
+  const int64_t B = batch.batch, T = batch.seq_len, d = c.d_model;
   Output out;
   out.encoder_last_hidden_state = model_.encode(batch, scratch_);
   // The decoder attends causally with no padding mask (HF passes no decoder_attention_mask).
   nn::SequenceLayout decoder_seqs = nn::SequenceLayout::padded(batch);
   decoder_seqs.key_bias.clear();
+  const std::vector<int64_t> eos = eos_rows(batch.input_ids, decoder_seqs);
   const std::vector<int32_t> decoder_ids = shift_tokens_right(batch.input_ids, B, T, c.pad_token_id, c.decoder_start_token_id);
   out.decoder_last_hidden_state =
       model_.decode_sequences(decoder_ids.data(), decoder_seqs, out.encoder_last_hidden_state.data(),
                               nn::SequenceLayout::padded(batch), scratch_)
-          .reshape({B, T, c.d_model});
-  out.logits = head(out.decoder_last_hidden_state.data(), batch.input_ids, decoder_seqs);
+          .reshape({B, T, d});
+  std::vector<float> sentence(static_cast<size_t>(B * d));
+  for (int64_t b = 0; b < B; ++b)
+    std::memcpy(sentence.data() + b * d, out.decoder_last_hidden_state.data() + eos[b] * d, sizeof(float) * d);
+  out.logits = head(sentence.data(), B);
   return out;
 }
 
 Tensor BartForSequenceClassification::classify_packed(const PackedBatch& batch) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   const BartConfig& c = model_.config();
-  const Tensor encoder_hidden = model_.encode(batch, scratch_);
+  nn::check_packed(batch, "bart");
   const nn::SequenceLayout seqs = nn::SequenceLayout::packed(batch);
+  const std::vector<int64_t> eos = eos_rows(batch.input_ids, seqs);
+  const Tensor encoder_hidden = model_.encode(batch, scratch_);
   std::vector<int32_t> decoder_ids(batch.input_ids.size());
   for (int64_t b = 0; b < batch.batch(); ++b) {
     const int64_t first = batch.offsets[b];
@@ -398,30 +431,34 @@ Tensor BartForSequenceClassification::classify_packed(const PackedBatch& batch) 
                            1, batch.length(b), c.pad_token_id, c.decoder_start_token_id);
     std::copy(shifted.begin(), shifted.end(), decoder_ids.begin() + first);
   }
-  const Tensor decoder_hidden = model_.decode_sequences(decoder_ids.data(), seqs, encoder_hidden.data(), seqs, scratch_);
-  return head(decoder_hidden.data(), batch.input_ids, seqs);
+  // Only the last <eos> of each sequence is classified: the decoder's last layer runs on those rows.
+  const Tensor sentence = model_.decode_sequences(decoder_ids.data(), seqs, encoder_hidden.data(), seqs, scratch_, &eos);
+  return head(sentence.data(), batch.batch());
 }
 
-// BartClassificationHead on the decoder state at the last <eos> of each sequence; sequences must
-// agree on the number of <eos>.
-Tensor BartForSequenceClassification::head(const float* decoder_hidden, const std::vector<int32_t>& input_ids,
-                                           const nn::SequenceLayout& seqs) const {
-  const BartConfig& c = model_.config();
-  const int64_t B = seqs.count(), d = c.d_model;
-  std::vector<float> sentence(static_cast<size_t>(B * d));
+// The row of each sequence's last <eos>; sequences must agree on the number of <eos>.
+std::vector<int64_t> BartForSequenceClassification::eos_rows(const std::vector<int32_t>& input_ids,
+                                                             const nn::SequenceLayout& seqs) const {
+  const int32_t eos_id = model_.config().eos_token_id;
+  std::vector<int64_t> rows;
   int64_t eos_count = -1;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = 0; b < seqs.count(); ++b) {
     int64_t count = 0, last = -1;
     for (int64_t t = seqs.offsets[b]; t < seqs.offsets[b + 1]; ++t)
-      if (input_ids[t] == c.eos_token_id) ++count, last = t;
+      if (input_ids[t] == eos_id) ++count, last = t;
     if (count == 0) throw Error("bart: row " + std::to_string(b) + " of input_ids has no <eos> token");
     if (eos_count >= 0 && count != eos_count) throw Error("bart: all examples must have the same number of <eos> tokens");
     eos_count = count;
-    std::memcpy(sentence.data() + b * d, decoder_hidden + last * d, sizeof(float) * d);
+    rows.push_back(last);
   }
+  return rows;
+}
+
+// BartClassificationHead (dense -> tanh -> out_proj) on sentence (B, d_model).
+Tensor BartForSequenceClassification::head(const float* sentence, int64_t B) const {
+  const int64_t d = model_.config().d_model;
   std::vector<float> dense(static_cast<size_t>(B * d));
-  dense_.forward(sentence.data(), B, dense.data());
-  kernels::tanh_inplace(dense.data(), B * d);
+  dense_.forward(sentence, B, dense.data(), {.activation = kernels::Activation::tanh});
   Tensor logits = Tensor::empty({B, out_proj_.out_features()});
   out_proj_.forward(dense.data(), B, logits.data());
   return logits;

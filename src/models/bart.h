@@ -74,9 +74,11 @@ class BartModel {
   // BartDecoder over whole sequences at once (teacher forcing, no cache): `ids` (seqs.tokens())
   // attend causally within their sequence and to the same sequence of `encoder_hidden`
   // (encoder_seqs.tokens(), d_model), whose key_bias masks encoder padding. Returns the last
-  // hidden state (seqs.tokens(), d_model).
+  // hidden state (seqs.tokens(), d_model), or with `only_rows` (one row per sequence, e.g. its
+  // last <eos>) just those rows (seqs.count(), d_model), the last layer computing no other.
   Tensor decode_sequences(const int32_t* ids, const nn::SequenceLayout& seqs, const float* encoder_hidden,
-                          const nn::SequenceLayout& encoder_seqs, BartScratch& scratch) const;
+                          const nn::SequenceLayout& encoder_seqs, BartScratch& scratch,
+                          const std::vector<int64_t>* only_rows = nullptr) const;
   // Empties `cache` (keeping its buffers) and fills it with the cross-attention keys/values of
   // `encoder_hidden` (batch, Tenc, d_model); attention_mask (batch·Tenc, empty = all ones) masks
   // the encoder's padding.
@@ -123,7 +125,8 @@ class BartForSequenceClassification : public SequenceClassifier {
 
  private:
   BartForSequenceClassification(const BartConfig& config, const nn::Weights& root, LabelMaps labels);
-  Tensor head(const float* decoder_hidden, const std::vector<int32_t>& input_ids, const nn::SequenceLayout& seqs) const;
+  std::vector<int64_t> eos_rows(const std::vector<int32_t>& input_ids, const nn::SequenceLayout& seqs) const;
+  Tensor head(const float* sentence, int64_t B) const;
 
   LabelMaps labels_;
   BartModel model_;
