@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
@@ -382,6 +383,31 @@ TEST(KernelsPackedLinear, ConcurrentForwardsWithDifferentRowCounts) {
   t2.join();
   EXPECT_LT(e1, 1e-4f);
   EXPECT_LT(e2, 1e-4f);
+}
+
+}  // namespace
+
+namespace {
+
+// The AVX-512 activation converters give the reference converters' words exactly: odd lengths,
+// NaN, values that round across bf16 ties and the ±127 clamp.
+TEST(KernelsPackedLinear, Avx512ActivationConvertersMatchReference) {
+  if (!cpu_supports(CpuIsa::avx512) || !__builtin_cpu_supports("avx512bf16") || !__builtin_cpu_supports("avx512vnni"))
+    GTEST_SKIP() << "CPU lacks AVX512-BF16 or AVX512-VNNI";
+  for (int64_t K : {1, 5, 31, 33, 64, 1001}) {
+    std::vector<float> x = random_vec(K, -3, 3, 131 + K);
+    if (K > 4) x[1] = std::numeric_limits<float>::quiet_NaN(), x[2] = 1.00390625f, x[3] = -0.f;
+    const int64_t pairs = (K + 1) / 2, quads = (K + 3) / 4;
+    std::vector<uint32_t> want(pairs), got(pairs);
+    gemm::reference_row_bf16(x.data(), K, pairs, want.data());
+    gemm::avx512_row_bf16(x.data(), K, pairs, got.data());
+    EXPECT_EQ(got, want) << "bf16 K=" << K;
+    want.assign(quads, 0), got.assign(quads, 0);
+    const float scale_want = gemm::reference_row_int8(x.data(), K, quads, want.data());
+    const float scale_got = gemm::avx512_row_int8(x.data(), K, quads, got.data());
+    EXPECT_EQ(got, want) << "int8 K=" << K;
+    EXPECT_EQ(scale_got, scale_want) << "int8 K=" << K;
+  }
 }
 
 }  // namespace

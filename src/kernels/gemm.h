@@ -21,6 +21,7 @@ namespace lmpipe::kernels::gemm {
 
 constexpr int64_t kPanel = 32;
 constexpr int64_t kBlockSteps = 1024;
+constexpr int64_t kARowStride = kBlockSteps + 16;
 
 // K values per step for each packed type.
 constexpr int64_t kF32PerStep = 1, kBf16PerStep = 2, kInt8PerStep = 4;
@@ -44,14 +45,13 @@ struct Layout {
 
 // One call of the micro-kernel: C(rows, cols) of one panel block.
 //   C (+)= A(rows, steps) · B(steps, kPanel)[:, :cols]
-// a: word (step s, row r) at a[s·a_step + r] (fp32, bf16 pair or u8 quad; a_step ≥ rows is the
-// tile height A was packed with); b: the block (steps × kPanel words).
+// a: word (step s, row r) at a[r·kARowStride + s] (fp32, bf16 pair or u8 quad); b: the block
+// (steps × kPanel words).
 // first: C starts from zero, else from the partial sums in c (floats; int32 for int8).
 // last: finish C: int8 converts (sum - col_offset) · row_scale · col_scale; then + bias; then,
 // when `residual` is given and there is no activation to apply between, + residual.
 struct Tile {
   const void* a = nullptr;
-  int64_t a_step = 0;
   const void* b = nullptr;
   int64_t steps = 0;
   float* c = nullptr;
@@ -77,6 +77,18 @@ void reference_tile_int8(const Tile& t);
 constexpr int kAvx512TileRows = 12;
 void avx512_tile_bf16(const Tile& t);
 void avx512_tile_int8(const Tile& t);
+
+// One row of activations x (K) into A words (steps of them; padding k read as 0):
+// bf16 pairs; or u8 quads of round(x / scale) + 128 with scale = max|x| / 127, returned.
+void reference_row_bf16(const float* x, int64_t K, int64_t steps, uint32_t* out);
+float reference_row_int8(const float* x, int64_t K, int64_t steps, uint32_t* out);
+// The same with AVX-512 (BW) instructions; identical results.
+void avx512_row_bf16(const float* x, int64_t K, int64_t steps, uint32_t* out);
+float avx512_row_int8(const float* x, int64_t K, int64_t steps, uint32_t* out);
+
+// Symmetric int8 of v with inverse scale inv: v · inv rounded to nearest (ties to even), within
+// ±127. Both the weights (at load) and the activations use it.
+int8_t quantize(float v, float inv_scale);
 
 // fp32 -> bf16, round to nearest even (NaN stays NaN).
 inline uint16_t to_bf16(float x) {

@@ -54,12 +54,11 @@ void tile(const Tile& t) {
     acc[r][0] = t.first ? K::zero() : K::load(t.c + r * t.ldc, m0);
     acc[r][1] = t.first ? K::zero() : K::load(t.c + r * t.ldc + 16, m1);
   }
-  const int64_t a_step = t.a_step;
   for (int64_t s = 0; s < t.steps; ++s) {
     const __m512i w0 = _mm512_loadu_si512(b + s * kPanel), w1 = _mm512_loadu_si512(b + s * kPanel + 16);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      const __m512i x = _mm512_set1_epi32(a[s * a_step + r]);
+      const __m512i x = _mm512_set1_epi32(a[r * kARowStride + s]);
       acc[r][0] = K::step(acc[r][0], x, w0);
       acc[r][1] = K::step(acc[r][1], x, w1);
     }
@@ -94,6 +93,51 @@ void tile_rows(const Tile& t) {
 
 void avx512_tile_bf16(const Tile& t) { tile_rows<Bf16, kAvx512TileRows>(t); }
 void avx512_tile_int8(const Tile& t) { tile_rows<Int8, kAvx512TileRows>(t); }
+
+namespace {
+// to_bf16 on 16 lanes: round to nearest even, NaN kept quiet; bf16 bits in each lane's low half.
+__m512i bf16_bits(__m512 v) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+}
+
+// Lanes of x[k0 + i] for k0 + i < K, else 0.
+__m512 load_below(const float* x, int64_t k0, int64_t K) {
+  const int64_t left = K - k0;
+  if (left >= 16) return _mm512_loadu_ps(x + k0);
+  return _mm512_maskz_loadu_ps(lanes(left > 0 ? static_cast<int>(left) : 0), x + k0);
+}
+}  // namespace
+
+void avx512_row_bf16(const float* x, int64_t K, int64_t steps, uint32_t* out) {
+  // 32 values (16 words) at a time: bf16 of each lane, narrowed to 16 bits, in order.
+  for (int64_t s = 0; s < steps; s += 16) {
+    const __m256i lo = _mm512_cvtepi32_epi16(bf16_bits(load_below(x, 2 * s, K)));
+    const __m256i hi = _mm512_cvtepi32_epi16(bf16_bits(load_below(x, 2 * s + 16, K)));
+    const __m512i words = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    _mm512_mask_storeu_epi32(out + s, lanes(static_cast<int>(steps - s)), words);
+  }
+}
+
+float avx512_row_int8(const float* x, int64_t K, int64_t steps, uint32_t* out) {
+  __m512 max_abs = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; k += 16) max_abs = _mm512_max_ps(max_abs, _mm512_abs_ps(load_below(x, k, K)));
+  const float m = _mm512_reduce_max_ps(max_abs);
+  const __m512 inv = _mm512_set1_ps(m > 0.f ? 127.f / m : 0.f);
+  // 16 values (4 words) at a time: round(x · inv) within ±127 (NaN as 0), + 128, as bytes.
+  for (int64_t s = 0; s < steps; s += 4) {
+    __m512 v = _mm512_mul_ps(load_below(x, 4 * s, K), inv);
+    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    __m512i q = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_set1_ps(-127.f), _mm512_min_ps(_mm512_set1_ps(127.f), v)));
+    q = _mm512_add_epi32(q, _mm512_set1_epi32(kActivationZeroPoint));
+    const __m128i bytes = _mm512_cvtepi32_epi8(q);
+    _mm_mask_storeu_epi32(out + s, static_cast<__mmask8>(lanes(static_cast<int>(steps - s > 4 ? 4 : steps - s))), bytes);
+  }
+  return m / 127.f;
+}
 
 }  // namespace lmpipe::kernels::gemm
 

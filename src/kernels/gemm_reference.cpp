@@ -1,4 +1,6 @@
 // Scalar micro-kernels over the packed layout (gemm.h): the fallback and the test oracle.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 
@@ -23,7 +25,7 @@ void each_element(const Tile& t, Dot dot) {
       Acc acc = 0;
       if (!t.first) std::memcpy(&acc, c, sizeof acc);
       for (int64_t s = 0; s < t.steps; ++s)
-        acc = dot(acc, word(t.a, s * t.a_step + r), word(t.b, s * kPanel + n));
+        acc = dot(acc, word(t.a, r * kARowStride + s), word(t.b, s * kPanel + n));
       float out;
       if constexpr (std::is_integral_v<Acc>) {  // int8: int32 sums
         if (!t.last) {
@@ -65,6 +67,34 @@ void reference_tile_int8(const Tile& t) {
       acc += static_cast<int32_t>((a >> (8 * j)) & 0xff) * static_cast<int32_t>(static_cast<int8_t>(b >> (8 * j)));
     return acc;
   });
+}
+
+int8_t quantize(float v, float inv_scale) {
+  const float r = std::nearbyint(v * inv_scale);
+  if (!(r == r)) return 0;  // NaN
+  return static_cast<int8_t>(std::clamp(r, -127.f, 127.f));
+}
+
+void reference_row_bf16(const float* x, int64_t K, int64_t steps, uint32_t* out) {
+  auto at = [&](int64_t k) { return k < K ? x[k] : 0.f; };
+  for (int64_t s = 0; s < steps; ++s)
+    out[s] = static_cast<uint32_t>(to_bf16(at(2 * s))) | static_cast<uint32_t>(to_bf16(at(2 * s + 1))) << 16;
+}
+
+float reference_row_int8(const float* x, int64_t K, int64_t steps, uint32_t* out) {
+  float max_abs = 0.f;
+  for (int64_t k = 0; k < K; ++k) max_abs = std::max(max_abs, std::fabs(x[k]));
+  const float inv = max_abs > 0.f ? 127.f / max_abs : 0.f;
+  for (int64_t s = 0; s < steps; ++s) {
+    uint32_t w = 0;
+    for (int j = 0; j < 4; ++j) {
+      const int64_t k = 4 * s + j;
+      const int32_t q = (k < K ? quantize(x[k], inv) : 0) + kActivationZeroPoint;
+      w |= static_cast<uint32_t>(q) << (8 * j);
+    }
+    out[s] = w;
+  }
+  return max_abs / 127.f;
 }
 
 }  // namespace lmpipe::kernels::gemm

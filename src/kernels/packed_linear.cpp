@@ -69,11 +69,6 @@ uint32_t int8_quad(const int8_t q[4]) {
   return w;
 }
 
-// Symmetric int8 of v with scale s (v / s rounded to nearest, ties to even, within ±127).
-int8_t quantize(float v, float inv_scale) {
-  return static_cast<int8_t>(std::clamp(std::nearbyint(v * inv_scale), -127.f, 127.f));
-}
-
 }  // namespace
 
 struct PackedLinear::Impl {
@@ -178,12 +173,12 @@ PackedLinear::PackedLinear(const std::vector<Part>& parts, int64_t in_features, 
         p.col_scale[n] = max_abs / 127.f;
         inv[n] = max_abs > 0.f ? 127.f / max_abs : 0.f;
         int32_t sum = 0;
-        for (int64_t k = 0; k < K; ++k) sum += quantize(rows[n][k], inv[n]);
+        for (int64_t k = 0; k < K; ++k) sum += gemm::quantize(rows[n][k], inv[n]);
         p.col_offset[n] = gemm::kActivationZeroPoint * sum;
       }
       p.pack([&](int64_t n, int64_t s) {
         int8_t q[4];
-        for (int j = 0; j < 4; ++j) q[j] = quantize(w(n, 4 * s + j), inv[n]);
+        for (int j = 0; j < 4; ++j) q[j] = gemm::quantize(w(n, 4 * s + j), inv[n]);
         return int8_quad(q);
       });
       break;
@@ -201,51 +196,43 @@ int64_t PackedLinear::bytes() const {
 
 namespace {
 
-// The A operand of one forward, repacked (per calling thread) into tiles of `height` rows:
-// word (row m, step s) at words[((m / height) · steps + s) · height + m % height], as fp32, bf16
-// pairs, or u8 quads (int8: symmetric per row, shifted by the zero point to be unsigned).
+// The A operand of one forward (per calling thread), in gemm.h's tile layout: fp32 copies of
+// x's rows, or their bf16 / u8 conversions (int8: one scale per row).
 struct Activations {
   const uint32_t* words = nullptr;
   const float* row_scale = nullptr;  // int8
 };
 
-Activations pack_activations(LinearPrecision precision, const float* x, int64_t M, int64_t K, int64_t steps,
-                             int64_t height, int nt) {
+Activations pack_activations(LinearPrecision precision, bool fast, const float* x, int64_t M, int64_t K,
+                             const gemm::Layout& L, int64_t height, int nt) {
   thread_local std::vector<uint32_t> words;
   thread_local std::vector<float> scales;
-  const int64_t tiles = (M + height - 1) / height;
-  if (words.size() < static_cast<size_t>(tiles * steps * height)) words.resize(static_cast<size_t>(tiles * steps * height));
+  const int64_t tiles = (M + height - 1) / height, tile_words = height * gemm::kARowStride;
+  if (words.size() < static_cast<size_t>(tiles * L.blocks * tile_words))
+    words.resize(static_cast<size_t>(tiles * L.blocks * tile_words));
   if (scales.size() < static_cast<size_t>(M)) scales.resize(static_cast<size_t>(M));
   uint32_t* out = words.data();
   float* row_scale = scales.data();
-  auto at = [&](const float* row, int64_t k) { return k < K ? row[k] : 0.f; };
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t t = 0; t < tiles; ++t)
-    for (int64_t m = t * height; m < std::min(M, (t + 1) * height); ++m) {
-      const float* row = x + m * K;
-      uint32_t* dst = out + t * steps * height + m % height;  // step s at dst[s · height]
-      switch (precision) {
-        case LinearPrecision::fp32:
-          for (int64_t s = 0; s < steps; ++s) std::memcpy(dst + s * height, row + s, 4);
-          break;
-        case LinearPrecision::bf16:
-          for (int64_t s = 0; s < steps; ++s) dst[s * height] = bf16_pair(at(row, 2 * s), at(row, 2 * s + 1));
-          break;
-        case LinearPrecision::int8: {
-          float max_abs = 0.f;
-          for (int64_t k = 0; k < K; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
-          const float inv = max_abs > 0.f ? 127.f / max_abs : 0.f;
-          row_scale[m] = max_abs / 127.f;
-          for (int64_t s = 0; s < steps; ++s) {
-            int8_t q[4];
-            for (int j = 0; j < 4; ++j)
-              q[j] = static_cast<int8_t>(quantize(at(row, 4 * s + j), inv) + gemm::kActivationZeroPoint);
-            dst[s * height] = int8_quad(q);
-          }
-          break;
-        }
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<uint32_t> row;  // one converted row, before it is cut into blocks
+    if (precision != LinearPrecision::fp32) row.resize(static_cast<size_t>(L.steps));
+#pragma omp for schedule(static)
+    for (int64_t m = 0; m < M; ++m) {
+      const float* xm = x + m * K;
+      const uint32_t* src = reinterpret_cast<const uint32_t*>(xm);
+      if (precision == LinearPrecision::bf16) {
+        (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(xm, K, L.steps, row.data());
+        src = row.data();
+      } else if (precision == LinearPrecision::int8) {
+        row_scale[m] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(xm, K, L.steps, row.data());
+        src = row.data();
       }
+      for (int64_t b = 0; b < L.blocks; ++b)
+        std::memcpy(out + ((m / height) * L.blocks + b) * tile_words + (m % height) * gemm::kARowStride,
+                    src + b * gemm::kBlockSteps, 4 * static_cast<size_t>(L.steps_in_block(b)));
     }
+  }
   return {out, precision == LinearPrecision::int8 ? row_scale : nullptr};
 }
 
@@ -269,15 +256,16 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
   const KernelTable& table = kernel_table(get_cpu_isa());
   gemm::TileFn tile = table.gemm_tile_f32;
   int max_rows = table.gemm_rows;
+  bool fast = false;  // the low-precision kernels of this CPU, else the reference ones
   if (p.precision != LinearPrecision::fp32) {
-    const bool fast = p.precision == LinearPrecision::bf16 ? cpu_has_avx512_bf16() : cpu_has_avx512_vnni();
+    fast = p.precision == LinearPrecision::bf16 ? cpu_has_avx512_bf16() : cpu_has_avx512_vnni();
     tile = p.precision == LinearPrecision::bf16 ? (fast ? gemm::avx512_tile_bf16 : gemm::reference_tile_bf16)
                                                 : (fast ? gemm::avx512_tile_int8 : gemm::reference_tile_int8);
     max_rows = fast ? gemm::kAvx512TileRows : 4;
   }
   const int nt = static_cast<int>(
       std::min<int64_t>(L.panels, M * p.N * p.K >= kParallelMacs ? num_threads() : 1));
-  const Activations act = pack_activations(p.precision, x, M, p.K, L.steps, max_rows, nt);
+  const Activations act = pack_activations(p.precision, fast, x, M, p.K, L, max_rows, nt);
   // Equal row blocks, each a multiple of the tile height, so no pass over the weights is tiny.
   const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
   const int64_t block_rows = ((M + row_blocks - 1) / row_blocks + max_rows - 1) / max_rows * max_rows;
@@ -289,7 +277,6 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
     const int64_t p0 = L.panels * t / team, p1 = L.panels * (t + 1) / team;
     gemm::Tile tt;
     tt.ldc = p.N;
-    tt.a_step = max_rows;
     for (int64_t m0 = 0; m0 < M; m0 += block_rows) {
       const int64_t m1 = std::min(M, m0 + block_rows);
       for (int64_t b = 0; b < L.blocks; ++b) {
@@ -313,7 +300,7 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
           const int64_t lines_per_tile = (b_lines + tiles - 1) / tiles;
           for (int64_t m = m0, i = 0; m < m1; m += max_rows, ++i) {
             tt.rows = static_cast<int>(std::min<int64_t>(max_rows, m1 - m));
-            tt.a = act.words + ((m / max_rows) * L.steps + b * gemm::kBlockSteps) * max_rows;
+            tt.a = act.words + ((m / max_rows) * L.blocks + b) * max_rows * gemm::kARowStride;
             tt.c = y + m * p.N + col;
             if (act.row_scale) tt.row_scale = act.row_scale + m;
             for (int64_t line = i * lines_per_tile; line < std::min(b_lines, (i + 1) * lines_per_tile); ++line)
