@@ -59,15 +59,6 @@ constexpr int64_t kParallelMacs = int64_t{1} << 18;
 // block nearer the core; 512 rows measured as fast as 192 with the weights read once.
 constexpr int64_t kRowBlock = 512;
 
-uint32_t bf16_pair(float lo, float hi) {
-  return static_cast<uint32_t>(gemm::to_bf16(lo)) | static_cast<uint32_t>(gemm::to_bf16(hi)) << 16;
-}
-
-uint32_t int8_quad(const int8_t q[4]) {
-  uint32_t w = 0;
-  for (int j = 0; j < 4; ++j) w |= static_cast<uint32_t>(static_cast<uint8_t>(q[j])) << (8 * j);
-  return w;
-}
 
 }  // namespace
 
@@ -80,25 +71,64 @@ struct PackedLinear::Impl {
   std::vector<float> col_scale;     // int8: panels · kPanel
   std::vector<int32_t> col_offset;  // int8: panels · kPanel
 
-  // Packs W(N,K) row-major: panel by panel (in parallel), each panel's rows read in order;
-  // every word is written (padding columns with 0).
-  template <class WordOf>
-  void pack(WordOf word_of) {
+  // Packs the rows of W (N of them, K each): panel by panel in parallel, each panel's 32 rows
+  // converted to words first (row_words), then moved into the panel's blocks.
+  void pack(const std::vector<const float*>& rows, bool fast) {
     const gemm::Layout& L = layout;
-#pragma omp parallel for num_threads(num_threads()) schedule(dynamic, 1)
-    for (int64_t p = 0; p < L.panels; ++p)
-      for (int64_t b = 0; b < L.blocks; ++b) {
-        uint32_t* dst = weights.data() + L.offset(b, p);
-        const int64_t steps = L.steps_in_block(b), s0 = b * gemm::kBlockSteps;
-        // 64 steps at a time, so the 8 KB of the block being written stays in L1.
-        for (int64_t c0 = 0; c0 < steps; c0 += 64) {
-          const int64_t c1 = std::min(steps, c0 + 64);
-          for (int64_t l = 0; l < kPanel; ++l) {
-            const int64_t n = p * kPanel + l;
-            for (int64_t s = c0; s < c1; ++s) dst[s * kPanel + l] = n < N ? word_of(n, s0 + s) : 0;
-          }
+    if (precision == LinearPrecision::int8) {
+      col_scale.assign(static_cast<size_t>(L.panels * kPanel), 0.f);
+      col_offset.assign(static_cast<size_t>(L.panels * kPanel), 0);
+    }
+#pragma omp parallel num_threads(num_threads())
+    {
+      std::vector<uint32_t> panel(static_cast<size_t>(kPanel * L.steps));  // [row][step]
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t p = 0; p < L.panels; ++p) {
+        for (int64_t l = 0; l < kPanel; ++l) {
+          uint32_t* words = panel.data() + l * L.steps;
+          const int64_t n = p * kPanel + l;
+          if (n >= N)
+            std::fill_n(words, L.steps, 0u);
+          else
+            row_words(rows[n], n, fast, words);
+        }
+        for (int64_t b = 0; b < L.blocks; ++b) {
+          uint32_t* dst = weights.data() + L.offset(b, p);
+          const int64_t steps = L.steps_in_block(b), s0 = b * gemm::kBlockSteps;
+          // 64 steps at a time, so the 8 KB of the block being written stays in L1.
+          for (int64_t c0 = 0; c0 < steps; c0 += 64)
+            for (int64_t l = 0; l < kPanel; ++l) {
+              const uint32_t* src = panel.data() + l * L.steps + s0;
+              for (int64_t s = c0; s < std::min(steps, c0 + 64); ++s) dst[s * kPanel + l] = src[s];
+            }
         }
       }
+    }
+  }
+
+  // Weight row n as words: fp32 bits; bf16 pairs; int8 quads of round(w / scale) with
+  // scale = max|w| / 127 (the activations' converter, its +128 zero point flipped back off),
+  // recording the scale and 128 · Σ q.
+  void row_words(const float* w, int64_t n, bool fast, uint32_t* out) {
+    const int64_t steps = layout.steps;
+    switch (precision) {
+      case LinearPrecision::fp32:
+        std::memcpy(out, w, 4 * static_cast<size_t>(K));
+        break;
+      case LinearPrecision::bf16:
+        (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(w, K, steps, out);
+        break;
+      case LinearPrecision::int8: {
+        col_scale[n] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(w, K, steps, out);
+        int32_t sum = 0;
+        for (int64_t s = 0; s < steps; ++s) {
+          out[s] ^= 0x80808080u;  // u8 (q + 128) -> s8 q
+          for (int j = 0; j < 4; ++j) sum += static_cast<int8_t>(out[s] >> (8 * j));
+        }
+        col_offset[n] = gemm::kActivationZeroPoint * sum;
+        break;
+      }
+    }
   }
 };
 
@@ -150,40 +180,9 @@ PackedLinear::PackedLinear(const std::vector<Part>& parts, int64_t in_features, 
     p.bias.assign(static_cast<size_t>(padded), 0.f);
     std::copy(biases.begin(), biases.end(), p.bias.begin());
   }
-  auto w = [&](int64_t n, int64_t k) { return k < K ? rows[n][k] : 0.f; };
-  switch (precision) {
-    case LinearPrecision::fp32:
-      p.pack([&](int64_t n, int64_t s) {
-        uint32_t u;
-        std::memcpy(&u, rows[n] + s, 4);
-        return u;
-      });
-      break;
-    case LinearPrecision::bf16:
-      p.pack([&](int64_t n, int64_t s) { return bf16_pair(w(n, 2 * s), w(n, 2 * s + 1)); });
-      break;
-    case LinearPrecision::int8: {
-      p.col_scale.assign(static_cast<size_t>(padded), 0.f);
-      p.col_offset.assign(static_cast<size_t>(padded), 0);
-      std::vector<float> inv(static_cast<size_t>(N), 0.f);
-#pragma omp parallel for num_threads(num_threads()) schedule(static)
-      for (int64_t n = 0; n < N; ++n) {
-        float max_abs = 0.f;
-        for (int64_t k = 0; k < K; ++k) max_abs = std::max(max_abs, std::fabs(rows[n][k]));
-        p.col_scale[n] = max_abs / 127.f;
-        inv[n] = max_abs > 0.f ? 127.f / max_abs : 0.f;
-        int32_t sum = 0;
-        for (int64_t k = 0; k < K; ++k) sum += gemm::quantize(rows[n][k], inv[n]);
-        p.col_offset[n] = gemm::kActivationZeroPoint * sum;
-      }
-      p.pack([&](int64_t n, int64_t s) {
-        int8_t q[4];
-        for (int j = 0; j < 4; ++j) q[j] = gemm::quantize(w(n, 4 * s + j), inv[n]);
-        return int8_quad(q);
-      });
-      break;
-    }
-  }
+  p.pack(rows, precision == LinearPrecision::bf16   ? cpu_has_avx512_bf16()
+              : precision == LinearPrecision::int8 ? cpu_has_avx512_vnni()
+                                                   : false);
 }
 
 LinearPrecision PackedLinear::precision() const { return impl_ ? impl_->precision : LinearPrecision::fp32; }
