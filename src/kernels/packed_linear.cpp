@@ -195,44 +195,40 @@ int64_t PackedLinear::bytes() const {
 
 namespace {
 
-// The A operand of one forward (per calling thread), in gemm.h's tile layout: fp32 copies of
-// x's rows, or their bf16 / u8 conversions (int8: one scale per row).
+// The A operand of one forward in gemm.h's tile layout: fp32 copies of x's rows, or their bf16
+// / u8 conversions (int8: one scale per row). The buffers belong to the calling thread.
 struct Activations {
-  const uint32_t* words = nullptr;
-  const float* row_scale = nullptr;  // int8
+  uint32_t* words = nullptr;
+  float* row_scale = nullptr;  // int8
 };
 
-Activations pack_activations(LinearPrecision precision, bool fast, const float* x, int64_t M, int64_t K,
-                             const gemm::Layout& L, int64_t height, int nt) {
+Activations activation_buffers(int64_t M, const gemm::Layout& L, int64_t height) {
   thread_local std::vector<uint32_t> words;
   thread_local std::vector<float> scales;
-  const int64_t tiles = (M + height - 1) / height, tile_words = height * gemm::kARowStride;
-  if (words.size() < static_cast<size_t>(tiles * L.blocks * tile_words))
-    words.resize(static_cast<size_t>(tiles * L.blocks * tile_words));
+  const size_t n = static_cast<size_t>((M + height - 1) / height * L.blocks * height * gemm::kARowStride);
+  if (words.size() < n) words.resize(n);
   if (scales.size() < static_cast<size_t>(M)) scales.resize(static_cast<size_t>(M));
-  uint32_t* out = words.data();
-  float* row_scale = scales.data();
-#pragma omp parallel num_threads(nt)
-  {
-    std::vector<uint32_t> row;  // one converted row, before it is cut into blocks
-    if (precision != LinearPrecision::fp32) row.resize(static_cast<size_t>(L.steps));
-#pragma omp for schedule(static)
-    for (int64_t m = 0; m < M; ++m) {
-      const float* xm = x + m * K;
-      const uint32_t* src = reinterpret_cast<const uint32_t*>(xm);
-      if (precision == LinearPrecision::bf16) {
-        (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(xm, K, L.steps, row.data());
-        src = row.data();
-      } else if (precision == LinearPrecision::int8) {
-        row_scale[m] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(xm, K, L.steps, row.data());
-        src = row.data();
-      }
-      for (int64_t b = 0; b < L.blocks; ++b)
-        std::memcpy(out + ((m / height) * L.blocks + b) * tile_words + (m % height) * gemm::kARowStride,
-                    src + b * gemm::kBlockSteps, 4 * static_cast<size_t>(L.steps_in_block(b)));
-    }
+  return {words.data(), scales.data()};
+}
+
+// Row m of x (K values) into `act`.
+void pack_row(LinearPrecision precision, bool fast, const float* x, int64_t K, const gemm::Layout& L, int64_t height,
+              int64_t m, const Activations& act) {
+  thread_local std::vector<uint32_t> row;  // the converted row, before it is cut into blocks
+  const float* xm = x + m * K;
+  const uint32_t* src = reinterpret_cast<const uint32_t*>(xm);
+  if (precision != LinearPrecision::fp32) {
+    if (row.size() < static_cast<size_t>(L.steps)) row.resize(static_cast<size_t>(L.steps));
+    if (precision == LinearPrecision::bf16)
+      (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(xm, K, L.steps, row.data());
+    else
+      act.row_scale[m] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(xm, K, L.steps, row.data());
+    src = row.data();
   }
-  return {out, precision == LinearPrecision::int8 ? row_scale : nullptr};
+  const int64_t tile_words = height * gemm::kARowStride;
+  for (int64_t b = 0; b < L.blocks; ++b)
+    std::memcpy(act.words + ((m / height) * L.blocks + b) * tile_words + (m % height) * gemm::kARowStride,
+                src + b * gemm::kBlockSteps, 4 * static_cast<size_t>(L.steps_in_block(b)));
 }
 
 void apply_activation(const KernelTable& t, Activation act, float* x, int64_t n) {
@@ -264,13 +260,16 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
   }
   const int nt = static_cast<int>(
       std::min<int64_t>(L.panels, M * p.N * p.K >= kParallelMacs ? num_threads() : 1));
-  const Activations act = pack_activations(p.precision, fast, x, M, p.K, L, max_rows, nt);
+  const Activations act = activation_buffers(M, L, max_rows);
   // Equal row blocks, each a multiple of the tile height, so no pass over the weights is tiny.
   const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
   const int64_t block_rows = ((M + row_blocks - 1) / row_blocks + max_rows - 1) / max_rows * max_rows;
 
 #pragma omp parallel num_threads(nt)
   {
+#pragma omp for schedule(static)
+    for (int64_t m = 0; m < M; ++m) pack_row(p.precision, fast, x, p.K, L, max_rows, m, act);
+    // (the loop's barrier: A is complete before any tile reads it)
     // The team may be smaller than nt (a forward called inside another parallel region).
     const int t = omp_get_thread_num(), team = omp_get_num_threads();
     const int64_t p0 = L.panels * t / team, p1 = L.panels * (t + 1) / team;
@@ -301,7 +300,7 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
             tt.rows = static_cast<int>(std::min<int64_t>(max_rows, m1 - m));
             tt.a = act.words + ((m / max_rows) * L.blocks + b) * max_rows * gemm::kARowStride;
             tt.c = y + m * p.N + col;
-            if (act.row_scale) tt.row_scale = act.row_scale + m;
+            if (p.precision == LinearPrecision::int8) tt.row_scale = act.row_scale + m;
             for (int64_t line = i * lines_per_tile; line < std::min(b_lines, (i + 1) * lines_per_tile); ++line)
               __builtin_prefetch(next_b + line * 64);
             for (int64_t r = m + max_rows; r < std::min(m1, m + 2 * max_rows); ++r) {
