@@ -290,28 +290,23 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
             tt.col_scale = p.col_scale.data() + col;
             tt.col_offset = p.col_offset.data() + col;
           }
-          // While the tiles walk down the rows, prefetch the next panel's block (contiguous after
-          // this one) a slice per tile, and each next tile's C rows: both would otherwise stall
-          // the first touch.
-          const char* next_b = static_cast<const char*>(tt.b) + tt.steps * kPanel * 4;
-          const int64_t b_lines = tt.steps * kPanel * 4 / 64, tiles = (m1 - m0 + max_rows - 1) / max_rows;
-          const int64_t lines_per_tile = (b_lines + tiles - 1) / tiles;
-          for (int64_t m = m0, i = 0; m < m1; m += max_rows, ++i) {
+          for (int64_t m = m0; m < m1; m += max_rows) {
             tt.rows = static_cast<int>(std::min<int64_t>(max_rows, m1 - m));
             tt.a = act.words + ((m / max_rows) * L.blocks + b) * max_rows * gemm::kARowStride;
             tt.c = y + m * p.N + col;
             if (p.precision == LinearPrecision::int8) tt.row_scale = act.row_scale + m;
-            for (int64_t line = i * lines_per_tile; line < std::min(b_lines, (i + 1) * lines_per_tile); ++line)
-              __builtin_prefetch(next_b + line * 64);
+            // The next tile's C rows, for writing: their first touch would otherwise stall the
+            // stores. (The weights stream in order; the hardware prefetcher follows them, and
+            // software prefetches of them measured no better.)
             for (int64_t r = m + max_rows; r < std::min(m1, m + 2 * max_rows); ++r) {
               __builtin_prefetch(y + r * p.N + col, 1);
               __builtin_prefetch(y + r * p.N + col + 16, 1);
             }
             // The residual is added in the tile unless an activation comes first.
-            const bool act = epilogue.activation != Activation::none;
-            tt.residual = epilogue.residual && !act ? epilogue.residual + m * p.N + col : nullptr;
+            const bool activate = epilogue.activation != Activation::none;
+            tt.residual = epilogue.residual && !activate ? epilogue.residual + m * p.N + col : nullptr;
             tile(tt);
-            if (!tt.last || !act) continue;
+            if (!tt.last || !activate) continue;
             for (int r = 0; r < tt.rows; ++r) {
               float* out = tt.c + r * p.N;
               apply_activation(table, epilogue.activation, out, tt.cols);
