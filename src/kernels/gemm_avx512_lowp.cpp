@@ -114,28 +114,49 @@ __m512 load_below(const float* x, int64_t k0, int64_t K) {
 
 void avx512_row_bf16(const float* x, int64_t K, int64_t steps, uint32_t* out) {
   // 32 values (16 words) at a time: bf16 of each lane, narrowed to 16 bits, in order.
-  for (int64_t s = 0; s < steps; s += 16) {
-    const __m256i lo = _mm512_cvtepi32_epi16(bf16_bits(load_below(x, 2 * s, K)));
-    const __m256i hi = _mm512_cvtepi32_epi16(bf16_bits(load_below(x, 2 * s + 16, K)));
-    const __m512i words = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    _mm512_mask_storeu_epi32(out + s, lanes(static_cast<int>(steps - s)), words);
-  }
+  auto words = [&](__m512 lo, __m512 hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(bf16_bits(lo))),
+                              _mm512_cvtepi32_epi16(bf16_bits(hi)), 1);
+  };
+  int64_t s = 0;
+  for (; s + 16 <= steps && 2 * s + 32 <= K; s += 16)
+    _mm512_storeu_si512(out + s, words(_mm512_loadu_ps(x + 2 * s), _mm512_loadu_ps(x + 2 * s + 16)));
+  for (; s < steps; s += 16)
+    _mm512_mask_storeu_epi32(out + s, lanes(static_cast<int>(steps - s)),
+                             words(load_below(x, 2 * s, K), load_below(x, 2 * s + 16, K)));
 }
 
 float avx512_row_int8(const float* x, int64_t K, int64_t steps, uint32_t* out) {
-  __m512 max_abs = _mm512_setzero_ps();
-  for (int64_t k = 0; k < K; k += 16) max_abs = _mm512_max_ps(max_abs, _mm512_abs_ps(load_below(x, k, K)));
-  const float m = _mm512_reduce_max_ps(max_abs);
-  const __m512 inv = _mm512_set1_ps(m > 0.f ? 127.f / m : 0.f);
-  // 16 values (4 words) at a time: round(x · inv) within ±127 (NaN as 0), + 128, as bytes.
-  for (int64_t s = 0; s < steps; s += 4) {
-    __m512 v = _mm512_mul_ps(load_below(x, 4 * s, K), inv);
-    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-    __m512i q = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_set1_ps(-127.f), _mm512_min_ps(_mm512_set1_ps(127.f), v)));
-    q = _mm512_add_epi32(q, _mm512_set1_epi32(kActivationZeroPoint));
-    const __m128i bytes = _mm512_cvtepi32_epi8(q);
-    _mm_mask_storeu_epi32(out + s, static_cast<__mmask8>(lanes(static_cast<int>(steps - s > 4 ? 4 : steps - s))), bytes);
+  // max |x| (NaN ignored: max_ps returns its second operand when one is NaN)
+  __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k)), m0);
+    m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k + 16)), m1);
   }
+  for (; k < K; k += 16) m0 = _mm512_max_ps(_mm512_abs_ps(load_below(x, k, K)), m0);
+  const float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+  const __m512 inv = _mm512_set1_ps(m > 0.f ? 127.f / m : 0.f);
+  // round(x · inv) within ±127 (NaN as 0), + 128, as bytes: 16 values -> 4 words.
+  auto quads = [&](__m512 v) {
+    v = _mm512_mul_ps(v, inv);
+    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    const __m512i q = _mm512_cvtps_epi32(_mm512_max_ps(_mm512_set1_ps(-127.f), _mm512_min_ps(_mm512_set1_ps(127.f), v)));
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(q, _mm512_set1_epi32(kActivationZeroPoint)));
+  };
+  int64_t s = 0;
+  for (; s + 16 <= steps && 4 * s + 64 <= K; s += 16) {  // 64 values -> 16 words, one store
+    const __m512i w = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(quads(_mm512_loadu_ps(x + 4 * s))),
+                                                       quads(_mm512_loadu_ps(x + 4 * s + 16)), 1)),
+        _mm256_inserti128_si256(_mm256_castsi128_si256(quads(_mm512_loadu_ps(x + 4 * s + 32))),
+                                quads(_mm512_loadu_ps(x + 4 * s + 48)), 1),
+        1);
+    _mm512_storeu_si512(out + s, w);
+  }
+  for (; s < steps; s += 4)
+    _mm_mask_storeu_epi32(out + s, static_cast<__mmask8>(lanes(static_cast<int>(steps - s > 4 ? 4 : steps - s))),
+                          quads(load_below(x, 4 * s, K)));
   return m / 127.f;
 }
 
