@@ -34,7 +34,7 @@ class FeatureExtractionPipeline : public Pipeline {
  public:
   // A model directory (config.json, weights, tokenizer files): a bare encoder or any checkpoint of
   // its family (the heads are ignored, as transformers' AutoModel does).
-  explicit FeatureExtractionPipeline(const std::filesystem::path& model_dir);
+  explicit FeatureExtractionPipeline(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~FeatureExtractionPipeline() override;
 
   // Inputs run batched. Throws lmpipe::Error for an empty text or an input longer than the model

@@ -41,7 +41,7 @@ using FillMaskResult = std::vector<std::vector<FillMaskCandidate>>;
 class FillMaskPipeline : public Pipeline {
  public:
   // A model directory (config.json, weights, tokenizer files) with a masked-LM head.
-  explicit FillMaskPipeline(const std::filesystem::path& model_dir);
+  explicit FillMaskPipeline(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~FillMaskPipeline() override;
 
   // Inputs run batched. Throws lmpipe::Error when an input has no mask token, when the tokenizer

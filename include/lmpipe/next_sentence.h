@@ -29,7 +29,7 @@ struct NextSentenceResult {
 class NextSentencePredictionPipeline : public Pipeline {
  public:
   // A model directory with BERT's pooler and cls.seq_relationship weights.
-  explicit NextSentencePredictionPipeline(const std::filesystem::path& model_dir);
+  explicit NextSentencePredictionPipeline(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~NextSentencePredictionPipeline() override;
 
   // Pairs run batched. A pair longer than the model is truncated (longest_first) with a warning.

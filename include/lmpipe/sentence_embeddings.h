@@ -35,7 +35,7 @@ class SentenceTransformer : public Pipeline {
  public:
   // Throws lmpipe::Error naming the file at fault: modules.json, a module's config.json, an unknown
   // module type or pooling mode.
-  explicit SentenceTransformer(const std::filesystem::path& model_dir);
+  explicit SentenceTransformer(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~SentenceTransformer() override;
 
   // One vector per sentence, in input order. An empty sentence is embedded as the special

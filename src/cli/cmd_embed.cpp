@@ -22,6 +22,7 @@ namespace {
 struct EmbedArgs {
   std::string model = "sentence-transformers/all-MiniLM-L6-v2";
   std::string revision = "main";
+  std::string dtype = "float32";
   bool no_normalize = false, normalize = false;
   std::string prompt, prompt_name;
   std::vector<std::string> texts;
@@ -31,6 +32,7 @@ struct EmbedArgs {
 int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   SentenceEmbeddingOptions options;
   if (args.no_normalize && args.normalize) throw UsageError("give --normalize or --no-normalize, not both");
   if (args.no_normalize) options.normalize = false;
@@ -50,7 +52,7 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const SentenceTransformer model(model_dir);
+  const SentenceTransformer model(model_dir, load);
   log_info("embed: loaded " + model_dir.string() + " in " + seconds_since(loading));
 
   if (!stream) {
@@ -78,6 +80,7 @@ Command register_embed(CLI::App& app) {
   cmd->add_option("-m,--model", args->model, "sentence-transformers model directory or Hugging Face id")
       ->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
+  add_dtype(cmd, args->dtype);
   cmd->add_flag("--no-normalize", args->no_normalize, "Skip the model's Normalize module");
   cmd->add_flag("--normalize", args->normalize, "L2-normalize the vectors, also without a Normalize module");
   cmd->add_option("--prompt", args->prompt, "Text prepended to every input");

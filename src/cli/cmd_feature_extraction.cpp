@@ -22,6 +22,7 @@ namespace {
 struct FeatureExtractionArgs {
   std::string model = "distilbert/distilbert-base-cased";  // transformers' default for the task
   std::string revision = "main";
+  std::string dtype = "float32";
   bool truncation = false;
   std::string max_length;
   std::vector<std::string> texts;
@@ -31,6 +32,7 @@ struct FeatureExtractionArgs {
 int run_feature_extraction(CLI::App* cmd, const FeatureExtractionArgs& args) {
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   FeatureExtractionOptions options;
   if (!args.max_length.empty()) options.max_length = parse_count(args.max_length, "--max-length", 1, 1 << 20);
   options.truncation = args.truncation || options.max_length > 0;
@@ -47,7 +49,7 @@ int run_feature_extraction(CLI::App* cmd, const FeatureExtractionArgs& args) {
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const FeatureExtractionPipeline extractor(model_dir);
+  const FeatureExtractionPipeline extractor(model_dir, load);
   log_info("feature-extraction: loaded " + model_dir.string() + " in " + seconds_since(loading));
 
   if (!stream) {
@@ -73,6 +75,7 @@ Command register_feature_extraction(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("feature-extraction", "Last hidden state of every token of texts");
   cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
+  add_dtype(cmd, args->dtype);
   cmd->add_flag("--truncation", args->truncation, "Truncate texts longer than the model (or --max-length)");
   cmd->add_option("--max-length", args->max_length, "Truncate texts to this many tokens");
   args->stream.add_to(cmd, 16);

@@ -22,6 +22,7 @@ namespace {
 struct FillMaskArgs {
   std::string model = "distilbert/distilroberta-base";  // transformers' default for the task
   std::string revision = "main";
+  std::string dtype = "float32";
   std::string top_k = "5";
   std::vector<std::string> targets;  // --targets, each split at commas
   bool truncation = false;
@@ -50,6 +51,7 @@ int run_fill_mask(CLI::App* cmd, const FillMaskArgs& args) {
   // Everything that needs no model, first.
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   FillMaskOptions options;
   options.top_k = static_cast<int64_t>(parse_count(args.top_k, "--top-k", 0, 1000000));
   options.targets = split_targets(args.targets);
@@ -65,7 +67,7 @@ int run_fill_mask(CLI::App* cmd, const FillMaskArgs& args) {
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const FillMaskPipeline unmasker(model_dir);
+  const FillMaskPipeline unmasker(model_dir, load);
   log_info("fill-mask: loaded " + model_dir.string() + " in " + seconds_since(loading));
 
   if (!stream) {
@@ -91,6 +93,7 @@ Command register_fill_mask(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("fill-mask", "Predict the masked tokens ([MASK], <mask>) of texts");
   cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
+  add_dtype(cmd, args->dtype);
   cmd->add_option("-k,--top-k", args->top_k, "Candidates per mask")->capture_default_str();
   cmd->add_option("--targets", args->targets, "Only score these tokens, separated by commas (repeatable)")
       ->allow_extra_args(false);

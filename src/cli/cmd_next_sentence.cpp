@@ -26,6 +26,7 @@ using Pair = std::pair<std::string, std::string>;
 struct NextSentenceArgs {
   std::string model = "google-bert/bert-base-uncased";
   std::string revision = "main";
+  std::string dtype = "float32";
   std::vector<std::string> texts;
   StreamOptions stream;
 };
@@ -46,6 +47,7 @@ Pair pair_of(Record& record) {
 int run_next_sentence(CLI::App* cmd, const NextSentenceArgs& args) {
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   const std::vector<std::string>& given = args.texts;
   if (!given.empty() && given.size() != 2)
     throw UsageError("give TEXT and PAIR (two texts), or none to read pairs from stdin or --input");
@@ -62,7 +64,7 @@ int run_next_sentence(CLI::App* cmd, const NextSentenceArgs& args) {
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const NextSentencePredictionPipeline nsp(model_dir);
+  const NextSentencePredictionPipeline nsp(model_dir, load);
   log_info("next-sentence: loaded " + model_dir.string() + " in " + seconds_since(loading));
 
   if (!stream) {
@@ -86,6 +88,7 @@ Command register_next_sentence(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("next-sentence", "Whether PAIR follows TEXT (BERT's next-sentence head)");
   cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
+  add_dtype(cmd, args->dtype);
   args->stream.add_to(cmd, 16);
   add_texts(cmd, args->texts, "TEXT and PAIR; none: pairs from stdin or --input");
   cmd->footer(

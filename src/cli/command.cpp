@@ -139,6 +139,18 @@ std::string parse_choice(const std::string& text, const std::string& option, con
   throw UsageError(option + " " + text + ": expected one of " + list);
 }
 
+CLI::Option* add_dtype(CLI::App* command, std::string& dtype) {
+  return command
+      ->add_option("--dtype", dtype, "Precision of the linear layers: float32 (exact), bfloat16 or int8")
+      ->capture_default_str();
+}
+
+LoadOptions parse_load_options(const std::string& dtype) {
+  LoadOptions options;
+  options.dtype = parse_weight_dtype(parse_choice(dtype, "--dtype", {"float32", "bfloat16", "int8"}));
+  return options;
+}
+
 std::string seconds_since(std::chrono::steady_clock::time_point start) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f s", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

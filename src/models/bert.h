@@ -46,7 +46,8 @@ class BertModel : public TokenEncoder {
     Tensor pooler_output;      // (batch, hidden); undefined when the checkpoint has no pooler
   };
   // A model directory holding a BertModel, or any Bert*/Roberta* checkpoint (the heads are ignored).
-  static std::unique_ptr<BertModel> load(const std::filesystem::path& dir);
+  static std::unique_ptr<BertModel> load(const std::filesystem::path& dir, const LoadOptions& options = {});
+  // `config.load_options()` choose the dtype.
   static std::unique_ptr<BertModel> load(const std::filesystem::path& dir, const ModelConfig& config);
   // The checkpoint seen at the base model's prefix when its keys carry it (*For* checkpoints),
   // else at the root (checkpoints of the bare model).
@@ -63,11 +64,18 @@ class BertModel : public TokenEncoder {
   int64_t max_positions() const override { return config_.max_positions(); }
   // BertEmbeddings + BertEncoder: last hidden state (batch, seq_len, hidden).
   Tensor encode(const Batch& batch, BertScratch& scratch) const;
+  // The same for a packed batch: last hidden state (batch.tokens(), hidden), sequence after sequence.
+  Tensor encode(const PackedBatch& batch, BertScratch& scratch) const;
   // BertPooler: tanh(dense(hidden[:, 0])) -> (batch, hidden).
   Tensor pool(const Tensor& last_hidden_state) const;
+  // BertPooler on the given rows of a (tokens, hidden) state, e.g. each sequence's first token.
+  Tensor pool_rows(const float* hidden, const std::vector<int64_t>& rows) const;
 
  private:
-  void embed(const Batch& batch, BertScratch& scratch, float* out) const;
+  void positions(const int32_t* ids, int64_t n, int32_t* out) const;
+  void embed(const int32_t* ids, const std::vector<int32_t>& token_type_ids, int64_t n, BertScratch& scratch,
+             float* out) const;
+  void check_length(int64_t T) const;
 
   BertConfig config_;
   nn::Embedding word_embeddings_, position_embeddings_, token_type_embeddings_;
@@ -85,10 +93,12 @@ class BertForSequenceClassification : public SequenceClassifier {
   static std::unique_ptr<BertForSequenceClassification> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   Tensor classify(const Batch& batch) const override;
+  Tensor classify_packed(const PackedBatch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }
   int64_t max_positions() const override { return model_.config().max_positions(); }
 
  private:
+  Tensor head(const float* hidden, const std::vector<int64_t>& rows) const;
   BertForSequenceClassification(const BertConfig& config, const nn::Weights& root, LabelMaps labels);
 
   LabelMaps labels_;

@@ -204,7 +204,7 @@ struct DebertaV2Embeddings {
   nn::LayerNorm layer_norm;
 
   DebertaV2Embeddings(const nn::Weights& w, const DebertaV2Config& c) : config(&c) {
-    word_embeddings = nn::Embedding::load(w["word_embeddings"], c.vocab_size, c.embedding_size);
+    word_embeddings = nn::Embedding::load_word_embeddings(w["word_embeddings"], c.vocab_size, c.embedding_size);
     if (c.position_biased_input)
       position_embeddings = nn::Embedding::load(w["position_embeddings"], c.max_position_embeddings, c.embedding_size);
     if (c.type_vocab_size > 0)
@@ -588,19 +588,19 @@ class DebertaV2ForMaskedLM : public MaskedLM {
 std::unique_ptr<SequenceClassifier> load_deberta_v2_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   DebertaV2Config parsed = read_config(config);
   const Checkpoint ckpt = Checkpoint::open(dir);
-  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, ""), std::move(parsed));
+  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, "", config.load_options()), std::move(parsed));
 }
 
 std::unique_ptr<TokenEncoder> load_deberta_v2_encoder(const std::filesystem::path& dir, const ModelConfig& config) {
   DebertaV2Config parsed = read_config(config);
   const Checkpoint ckpt = Checkpoint::open(dir);
-  return std::make_unique<DebertaV2Model>(DebertaV2Model::base_weights(nn::Weights(ckpt, "")), std::move(parsed));
+  return std::make_unique<DebertaV2Model>(DebertaV2Model::base_weights(nn::Weights(ckpt, "", config.load_options())), std::move(parsed));
 }
 
 std::unique_ptr<MaskedLM> load_deberta_v2_masked_lm(const std::filesystem::path& dir, const ModelConfig& config) {
   DebertaV2Config parsed = read_config(config);
   const Checkpoint ckpt = Checkpoint::open(dir);
-  return std::make_unique<DebertaV2ForMaskedLM>(nn::Weights(ckpt, ""), std::move(parsed));
+  return std::make_unique<DebertaV2ForMaskedLM>(nn::Weights(ckpt, "", config.load_options()), std::move(parsed));
 }
 
 }  // namespace lmpipe

@@ -42,6 +42,8 @@ class DistilBertModel : public TokenEncoder {
   const DistilBertConfig& config() const { return config_; }
   // Last hidden state (batch, seq_len, dim).
   Tensor encode(const Batch& batch, DistilBertScratch& scratch) const;
+  // The same for a packed batch: (batch.tokens(), dim), sequence after sequence.
+  Tensor encode(const PackedBatch& batch, DistilBertScratch& scratch) const;
 
   // TokenEncoder
   Tensor encode(const Batch& batch) const override;
@@ -49,6 +51,8 @@ class DistilBertModel : public TokenEncoder {
   int64_t max_positions() const override { return config_.max_position_embeddings; }
 
  private:
+  void run(const int32_t* ids, int64_t n, const nn::SequenceLayout& seqs, DistilBertScratch& s, float* h) const;
+  void check_length(int64_t T) const;
   DistilBertConfig config_;
   nn::Embedding word_embeddings_, position_embeddings_;
   nn::LayerNorm embeddings_norm_;
@@ -63,10 +67,12 @@ class DistilBertForSequenceClassification : public SequenceClassifier {
   static std::unique_ptr<DistilBertForSequenceClassification> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   Tensor classify(const Batch& batch) const override;
+  Tensor classify_packed(const PackedBatch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }
   int64_t max_positions() const override { return model_.config().max_position_embeddings; }
 
  private:
+  Tensor head(const float* hidden, const std::vector<int64_t>& rows) const;
   DistilBertForSequenceClassification(const DistilBertConfig& config, const nn::Weights& root, LabelMaps labels);
 
   LabelMaps labels_;

@@ -64,8 +64,10 @@ const std::map<std::string, EncoderFamily>& encoder_families() {
 // The loader `pick` chooses from the family of config.json's model_type; `what` names the head
 // for the error when the family or the head is not supported.
 template <typename Loader>
-auto load_from_family(const std::filesystem::path& model_dir, Loader EncoderFamily::*pick, const std::string& what) {
-  const ModelConfig config = ModelConfig::load(model_dir);
+auto load_from_family(const std::filesystem::path& model_dir, const LoadOptions& options, Loader EncoderFamily::*pick,
+                      const std::string& what) {
+  ModelConfig config = ModelConfig::load(model_dir);
+  config.set_load_options(options);
   const std::string model_type = config.model_type();
   std::string supported;
   for (const auto& [name, family] : encoder_families())
@@ -79,21 +81,23 @@ auto load_from_family(const std::filesystem::path& model_dir, Loader EncoderFami
 
 }  // namespace
 
-std::unique_ptr<TokenEncoder> load_encoder(const std::filesystem::path& model_dir) {
-  return load_from_family(model_dir, &EncoderFamily::encoder, "hidden states (feature extraction)");
+std::unique_ptr<TokenEncoder> load_encoder(const std::filesystem::path& model_dir, const LoadOptions& options) {
+  return load_from_family(model_dir, options, &EncoderFamily::encoder, "hidden states (feature extraction)");
 }
 
-std::unique_ptr<MaskedLM> load_masked_lm(const std::filesystem::path& model_dir) {
-  return load_from_family(model_dir, &EncoderFamily::masked_lm, "masked language modeling (fill-mask)");
+std::unique_ptr<MaskedLM> load_masked_lm(const std::filesystem::path& model_dir, const LoadOptions& options) {
+  return load_from_family(model_dir, options, &EncoderFamily::masked_lm, "masked language modeling (fill-mask)");
 }
 
-std::unique_ptr<NextSentencePredictor> load_next_sentence_predictor(const std::filesystem::path& model_dir) {
-  return load_from_family(model_dir, &EncoderFamily::next_sentence, "next-sentence prediction");
+std::unique_ptr<NextSentencePredictor> load_next_sentence_predictor(const std::filesystem::path& model_dir, const LoadOptions& options) {
+  return load_from_family(model_dir, options, &EncoderFamily::next_sentence, "next-sentence prediction");
 }
 
-std::unique_ptr<SequenceClassifier> load_sequence_classifier(const std::filesystem::path& model_dir) {
+std::unique_ptr<SequenceClassifier> load_sequence_classifier(const std::filesystem::path& model_dir,
+                                                             const LoadOptions& options) {
   const auto config_path = model_dir / "config.json";
-  const ModelConfig model_config(config_path, read_json_file(config_path));
+  ModelConfig model_config(config_path, read_json_file(config_path));
+  model_config.set_load_options(options);
   const json& config = model_config.raw();
   const auto& table = classifier_architectures();
   std::string seen;

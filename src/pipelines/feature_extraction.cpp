@@ -23,8 +23,8 @@ struct FeatureExtractionPipeline::Impl {
   std::unique_ptr<TokenEncoder> model;
 };
 
-FeatureExtractionPipeline::FeatureExtractionPipeline(const std::filesystem::path& model_dir)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_encoder(model_dir)}) {}
+FeatureExtractionPipeline::FeatureExtractionPipeline(const std::filesystem::path& model_dir, const LoadOptions& options)
+    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_encoder(model_dir, options)}) {}
 
 FeatureExtractionPipeline::~FeatureExtractionPipeline() = default;
 

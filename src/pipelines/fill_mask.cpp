@@ -54,8 +54,8 @@ struct FillMaskPipeline::Impl {
                              int64_t top_k) const;
 };
 
-FillMaskPipeline::FillMaskPipeline(const std::filesystem::path& model_dir)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_masked_lm(model_dir), "", -1}) {
+FillMaskPipeline::FillMaskPipeline(const std::filesystem::path& model_dir, const LoadOptions& options)
+    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_masked_lm(model_dir, options), "", -1}) {
   const auto token = impl_->tokenizer.mask_token();
   if (!token)
     throw Error((model_dir / "tokenizer_config.json").string() + ": The tokenizer does not define a `mask_token`.");

@@ -25,8 +25,9 @@ struct NextSentencePredictionPipeline::Impl {
   std::unique_ptr<NextSentencePredictor> model;
 };
 
-NextSentencePredictionPipeline::NextSentencePredictionPipeline(const std::filesystem::path& model_dir)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_next_sentence_predictor(model_dir)}) {}
+NextSentencePredictionPipeline::NextSentencePredictionPipeline(const std::filesystem::path& model_dir,
+                                                               const LoadOptions& options)
+    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_next_sentence_predictor(model_dir, options)}) {}
 
 NextSentencePredictionPipeline::~NextSentencePredictionPipeline() = default;
 

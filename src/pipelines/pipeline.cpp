@@ -17,7 +17,7 @@ namespace {
 
 struct Task {
   std::string default_model;  // as transformers' SUPPORTED_TASKS
-  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir);
+  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir, const LoadOptions& options);
 };
 
 const std::map<std::string, Task>& tasks() {
@@ -25,28 +25,28 @@ const std::map<std::string, Task>& tasks() {
   static const std::map<std::string, Task> table = {
       {"fill-mask",
        {"distilbert/distilroberta-base",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<FillMaskPipeline>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<FillMaskPipeline>(dir, options);
         }}},
       {"feature-extraction",
        {"distilbert/distilbert-base-cased",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<FeatureExtractionPipeline>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<FeatureExtractionPipeline>(dir, options);
         }}},
       {"next-sentence-prediction",
        {"google-bert/bert-base-uncased",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<NextSentencePredictionPipeline>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<NextSentencePredictionPipeline>(dir, options);
         }}},
       {"sentence-embeddings",
        {"sentence-transformers/all-MiniLM-L6-v2",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<SentenceTransformer>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<SentenceTransformer>(dir, options);
         }}},
       {"zero-shot-classification",
        {"facebook/bart-large-mnli",
-        [](const std::filesystem::path& dir) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<ZeroShotClassificationPipeline>(dir);
+        [](const std::filesystem::path& dir, const LoadOptions& options) -> std::unique_ptr<Pipeline> {
+          return std::make_unique<ZeroShotClassificationPipeline>(dir, options);
         }}},
   };
   return table;
@@ -54,14 +54,14 @@ const std::map<std::string, Task>& tasks() {
 
 }  // namespace
 
-std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model) {
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const LoadOptions& options) {
   auto it = tasks().find(task);
   if (it == tasks().end()) {
     std::string known;
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
     throw Error("unknown task '" + task + "' (supported: " + known + ")");
   }
-  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model));
+  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model), options);
 }
 
 }  // namespace lmpipe

@@ -77,16 +77,16 @@ struct SentenceTransformer::Impl {
   std::optional<std::string> default_prompt_name;
   std::string similarity_fn_name = "cosine";
 
-  void load_transformer(const fs::path& dir);
+  void load_transformer(const fs::path& dir, const LoadOptions& options);
   void load_settings(const fs::path& dir);
   std::string prompt_of(const SentenceEmbeddingOptions& options) const;
   int64_t prompt_length(const std::string& prompt) const;
 };
 
 // Transformer.__init__ / load: the model, its tokenizer and sentence_bert_config.json.
-void SentenceTransformer::Impl::load_transformer(const fs::path& dir) {
+void SentenceTransformer::Impl::load_transformer(const fs::path& dir, const LoadOptions& options) {
   tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_dir(dir));
-  model = load_encoder(dir);
+  model = load_encoder(dir, options);
   std::optional<int64_t> configured;
   for (const char* name : kSentenceConfigFiles) {
     const fs::path file = dir / name;
@@ -133,13 +133,13 @@ void SentenceTransformer::Impl::load_settings(const fs::path& dir) {
                 "' is not supported (supported: cosine, dot, euclidean, manhattan)");
 }
 
-SentenceTransformer::SentenceTransformer(const fs::path& model_dir) : impl_(new Impl) {
+SentenceTransformer::SentenceTransformer(const fs::path& model_dir, const LoadOptions& options) : impl_(new Impl) {
   Impl& m = *impl_;
   const fs::path modules_file = model_dir / "modules.json";
   if (!fs::exists(modules_file)) {
     // _load_auto_model: a plain transformers model gets mean pooling.
     log_warning("No sentence-transformers model found in " + model_dir.string() + " (no modules.json). Creating one with mean pooling.");
-    m.load_transformer(model_dir);
+    m.load_transformer(model_dir, options);
   } else {
     const std::string where = modules_file.string();
     const json modules = read_json_file(modules_file);
@@ -157,7 +157,7 @@ SentenceTransformer::SentenceTransformer(const fs::path& model_dir) : impl_(new 
                     " (supported chain: Transformer, Pooling, then Dense / Normalize)");
       if (type == "Transformer") {
         if (i != 0) throw Error(entry + ": a second Transformer module is not supported");
-        m.load_transformer(dir);
+        m.load_transformer(dir, options);
       } else if (type == "Pooling") {
         if (i != 1) throw Error(entry + ": Pooling must follow the Transformer");
         m.pooling = st::Pooling::load(dir);
