@@ -2,7 +2,7 @@
 // bench/run_generation_bench.sh and BENCHMARKS.md). Inputs are random token ids (seeded); eos is
 // held off with min_new_tokens so every run generates the same number of tokens.
 //
-//   generation_bench --model DIR --case CASE [--runs N]
+//   generation_bench --model DIR --case CASE [--runs N] [--dtype float32|bfloat16|int8]
 //   CASE: gpt2-decode   32-token prompt, greedy, 128 new tokens (tokens/s, and decode-only tokens/s)
 //         gpt2-prefill  512-token prompt, one new token (prompt tokens/s)
 //         t5-greedy     128-token input, greedy, 128 new tokens (tokens/s)
@@ -62,13 +62,14 @@ double time_generate(const GenerativeModel& model, const GenerationConfig& model
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model_dir, name;
+  std::string model_dir, name, dtype = "float32";
   int runs = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
     if (arg == "--model") model_dir = argv[i + 1];
     else if (arg == "--case") name = argv[i + 1];
     else if (arg == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
+    else if (arg == "--dtype") dtype = argv[i + 1];
   }
   const json greedy = {{"do_sample", false}, {"num_beams", 1}};
   Case c;
@@ -77,12 +78,14 @@ int main(int argc, char** argv) {
   else if (name == "t5-greedy") c = {128, 128, greedy};
   else if (name == "bart-cnn") c = {512, 60, {{"num_beams", 4}, {"no_repeat_ngram_size", 3}}};
   if (model_dir.empty() || c.input_tokens == 0) {
-    std::fprintf(stderr, "usage: generation_bench --model DIR --case gpt2-decode|gpt2-prefill|t5-greedy|bart-cnn [--runs N]\n");
+    std::fprintf(stderr, "usage: generation_bench --model DIR --case gpt2-decode|gpt2-prefill|t5-greedy|bart-cnn [--runs N] [--dtype D]\n");
     return 2;
   }
   try {
     auto start = Clock::now();
-    const auto model = load_generative_model(model_dir);
+    LoadOptions options;
+    options.dtype = parse_weight_dtype(dtype);
+    const auto model = load_generative_model(model_dir, options);
     const GenerationConfig model_config = GenerationConfig::load(model_dir);
     const double load = std::chrono::duration<double>(Clock::now() - start).count();
     json kwargs = c.kwargs;
@@ -94,7 +97,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) times.push_back(time_generate(*model, model_config, c.input_tokens, kwargs, &cpu));
     const double t = median(times);
     // CPU seconds per run next to the wall time show how much the machine was shared.
-    std::printf("%s: load %.2f s; median of %d runs: %.3f s (CPU %.3f s per run)", name.c_str(), load, runs, t, cpu / runs);
+    std::printf("%s (%s): load %.2f s; median of %d runs: %.3f s (CPU %.3f s per run)", name.c_str(), dtype.c_str(),
+                load, runs, t, cpu / runs);
     if (name == "gpt2-prefill") {
       std::printf(", %.0f prompt tokens/s\n", c.input_tokens / t);
     } else if (name == "bart-cnn") {

@@ -5,13 +5,7 @@
 // biases 0. The safetensors file is streamed tensor by tensor (one chunk in memory at a time).
 //
 // Usage: make_bart_large_mnli [OUT_DIR] [--tokenizer-from DIR]
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,16 +27,6 @@ constexpr int64_t kDModel = 1024, kFfn = 4096, kLayers = 12, kVocab = 50265, kPo
 constexpr int64_t kLabels = 3;
 constexpr uint64_t kSeed = 20261126;
 
-void add_linear(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t out, int64_t in) {
-  specs.push_back({prefix + ".weight", {out, in}, Init::Normal});
-  specs.push_back({prefix + ".bias", {out}, Init::Zeros});
-}
-
-void add_layer_norm(std::vector<TensorSpec>& specs, const std::string& prefix) {
-  specs.push_back({prefix + ".weight", {kDModel}, Init::Ones});
-  specs.push_back({prefix + ".bias", {kDModel}, Init::Zeros});
-}
-
 void add_attention(std::vector<TensorSpec>& specs, const std::string& prefix) {
   for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) add_linear(specs, prefix + "." + proj, kDModel, kDModel);
 }
@@ -57,18 +41,18 @@ std::vector<TensorSpec> bart_large_mnli_tensors() {
   for (std::string stack : {"encoder", "decoder"}) {
     std::string base = "model." + stack;
     specs.push_back({base + ".embed_positions.weight", {kPositions, kDModel}, Init::Normal});
-    add_layer_norm(specs, base + ".layernorm_embedding");
+    add_layer_norm(specs, base + ".layernorm_embedding", kDModel);
     for (int64_t i = 0; i < kLayers; ++i) {
       std::string layer = base + ".layers." + std::to_string(i);
       add_attention(specs, layer + ".self_attn");
-      add_layer_norm(specs, layer + ".self_attn_layer_norm");
+      add_layer_norm(specs, layer + ".self_attn_layer_norm", kDModel);
       if (stack == "decoder") {
         add_attention(specs, layer + ".encoder_attn");
-        add_layer_norm(specs, layer + ".encoder_attn_layer_norm");
+        add_layer_norm(specs, layer + ".encoder_attn_layer_norm", kDModel);
       }
       add_linear(specs, layer + ".fc1", kFfn, kDModel);
       add_linear(specs, layer + ".fc2", kDModel, kFfn);
-      add_layer_norm(specs, layer + ".final_layer_norm");
+      add_layer_norm(specs, layer + ".final_layer_norm", kDModel);
     }
   }
   return specs;

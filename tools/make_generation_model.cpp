@@ -29,11 +29,6 @@ void add(std::vector<TensorSpec>& specs, const std::string& name, std::vector<in
   specs.push_back({name, std::move(shape), init});
 }
 
-void add_layer_norm(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t d) {
-  add(specs, prefix + ".weight", {d}, Init::Ones);
-  add(specs, prefix + ".bias", {d}, Init::Zeros);
-}
-
 // GPT2LMHeadModel as transformers saves it: transformer.*, Conv1D weights (in, out), no lm_head.
 std::vector<TensorSpec> gpt2_tensors() {
   const int64_t d = 768, layers = 12, vocab = 50257, positions = 1024;

@@ -1,8 +1,7 @@
 #pragma once
-// Random-weight checkpoints of real shapes for the benchmarks (tools/make_*.cpp): tensors listed
-// by name and shape, written as one safetensors file streamed tensor by tensor. Weights:
-// normal(0, 0.02) from a seed mixed with the tensor name (the same bytes on every machine),
-// LayerNorm weights 1, biases 0.
+// Random-weight safetensors files for the benchmark stand-ins of real models (which cannot be
+// downloaded here): the real key names and shapes, normal(0, 0.02) weights from a fixed seed per
+// tensor name, LayerNorm weights 1, biases 0. Written tensor by tensor, one chunk in memory.
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -31,6 +30,17 @@ struct TensorSpec {
     return n;
   }
 };
+
+// nn.Linear(in, out): weight (out, in) and bias (out).
+inline void add_linear(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t out, int64_t in) {
+  specs.push_back({prefix + ".weight", {out, in}, Init::Normal});
+  specs.push_back({prefix + ".bias", {out}, Init::Zeros});
+}
+
+inline void add_layer_norm(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t dim) {
+  specs.push_back({prefix + ".weight", {dim}, Init::Ones});
+  specs.push_back({prefix + ".bias", {dim}, Init::Zeros});
+}
 
 // xoshiro256+ seeded by splitmix64: fast, and the same stream on every machine.
 class Rng {
@@ -80,12 +90,10 @@ inline void fill_normal(Rng& rng, float* out, size_t n, float std_dev) {
   }
 }
 
-// Writes `specs` (sorted by name, as safetensors writers list them) to `file`; seed mixes into
-// each tensor's stream.
+// Keys sorted, as safetensors writers store them; tensors filled from Rng(seed ^ name_hash(name)).
 inline void write_safetensors(const std::filesystem::path& file, std::vector<TensorSpec> specs, uint64_t seed) {
-  using json = nlohmann::ordered_json;
   std::sort(specs.begin(), specs.end(), [](const TensorSpec& a, const TensorSpec& b) { return a.name < b.name; });
-  json header = json::object();
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
   header["__metadata__"] = {{"format", "pt"}};
   uint64_t offset = 0;
   for (const auto& spec : specs) {

@@ -27,8 +27,9 @@ using TextCallback = std::function<void(const std::string& text, bool stream_end
 
 class TextGenerationPipeline : public Pipeline {
  public:
-  // A model directory with a causal language model (GPT2LMHeadModel) and its tokenizer.
-  explicit TextGenerationPipeline(const std::filesystem::path& model_dir);
+  // A model directory with a causal language model (GPT2LMHeadModel) and its tokenizer; `options`
+  // choose the dtype of its linear layers (lmpipe/load_options.h).
+  explicit TextGenerationPipeline(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~TextGenerationPipeline() override;
 
   // inputs: a prompt -> [{"generated_text": ...}, ...] (num_return_sequences records); a list of
@@ -51,8 +52,9 @@ class Text2TextGenerationPipeline : public Pipeline {
   // task: "text2text-generation" (records "generated_text"), "summarization" ("summary_text"),
   // "translation" or "translation_xx_to_yy" ("translation_text"). The task's entry of
   // config.json's task_specific_params (T5: the "summarize: " / "translate English to German: "
-  // prefix and generation settings) applies, as in transformers.
-  Text2TextGenerationPipeline(const std::filesystem::path& model_dir, const std::string& task);
+  // prefix and generation settings) applies, as in transformers. `options` as above.
+  Text2TextGenerationPipeline(const std::filesystem::path& model_dir, const std::string& task,
+                              const LoadOptions& options = {});
   ~Text2TextGenerationPipeline() override;
 
   // inputs: a text -> [{"summary_text": ...}] (num_return_sequences records); a list of texts ->

@@ -10,8 +10,8 @@ Command register_summarization(CLI::App& app) {
   add_generation_options(cmd, *args, "sshleifer/distilbart-cnn-12-6");
   return {cmd, [cmd, args] {
             GenerationCommand command{"summarization",
-                                      [](const std::filesystem::path& dir) {
-                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "summarization");
+                                      [](const std::filesystem::path& dir, const LoadOptions& options) {
+                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "summarization", options);
                                       },
                                       Text2TextGenerationPipeline::check_arguments};
             return run_generation(cmd, *args, command);

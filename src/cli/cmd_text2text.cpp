@@ -10,8 +10,8 @@ Command register_text2text(CLI::App& app) {
   add_generation_options(cmd, *args, "google-t5/t5-base");
   return {cmd, [cmd, args] {
             GenerationCommand command{"text2text-generation",
-                                      [](const std::filesystem::path& dir) {
-                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "text2text-generation");
+                                      [](const std::filesystem::path& dir, const LoadOptions& options) {
+                                        return std::make_unique<Text2TextGenerationPipeline>(dir, "text2text-generation", options);
                                       },
                                       Text2TextGenerationPipeline::check_arguments};
             return run_generation(cmd, *args, command);

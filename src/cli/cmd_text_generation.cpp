@@ -11,8 +11,8 @@ Command register_text_generation(CLI::App& app) {
   cmd->add_option("--return-full-text", args->return_full_text, "Include the prompt in the text (default true)");
   return {cmd, [cmd, args] {
             GenerationCommand command{"text-generation",
-                                      [](const std::filesystem::path& dir) {
-                                        return std::make_unique<TextGenerationPipeline>(dir);
+                                      [](const std::filesystem::path& dir, const LoadOptions& options) {
+                                        return std::make_unique<TextGenerationPipeline>(dir, options);
                                       },
                                       TextGenerationPipeline::check_arguments, args->return_full_text.value_or(true)};
             return run_generation(cmd, *args, command);

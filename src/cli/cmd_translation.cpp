@@ -16,8 +16,8 @@ Command register_translation(CLI::App& app) {
             if (*task != "translation" && (task->rfind("translation_", 0) != 0 || task->find("_to_") == std::string::npos))
               throw UsageError("--task " + *task + ": expected translation or translation_xx_to_yy");
             GenerationCommand command{"translation",
-                                      [task](const std::filesystem::path& dir) {
-                                        return std::make_unique<Text2TextGenerationPipeline>(dir, *task);
+                                      [task](const std::filesystem::path& dir, const LoadOptions& options) {
+                                        return std::make_unique<Text2TextGenerationPipeline>(dir, *task, options);
                                       },
                                       Text2TextGenerationPipeline::check_arguments};
             return run_generation(cmd, *args, command);

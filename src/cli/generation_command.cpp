@@ -70,6 +70,7 @@ void add_generation_options(CLI::App* cmd, GenerationArgs& a, const std::string&
   a.model = default_model;
   cmd->add_option("-m,--model", a.model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", a.revision, "Hub revision (branch, tag or commit)")->capture_default_str();
+  add_dtype(cmd, a.dtype);
   cmd->add_option("--max-new-tokens", a.max_new_tokens, "Tokens to generate at most (pipeline default 256)");
   cmd->add_option("--min-new-tokens", a.min_new_tokens, "Tokens to generate at least");
   cmd->add_option("--max-length", a.max_length, "Total length at most (the prompt or decoder start included)");
@@ -101,6 +102,7 @@ int run_generation(CLI::App* cmd, const GenerationArgs& args, const GenerationCo
   // Everything that needs no model, first.
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   for (size_t i = 0; i < args.texts.size(); ++i) require_utf8(args.texts[i], "TEXT " + std::to_string(i + 1));
   if (!args.texts.empty() && cmd->count("--input")) throw UsageError("give TEXT arguments or --input, not both");
   const json kwargs = build_kwargs(args);
@@ -118,7 +120,7 @@ int run_generation(CLI::App* cmd, const GenerationArgs& args, const GenerationCo
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const std::unique_ptr<Pipeline> pipeline = command.make(model_dir);
+  const std::unique_ptr<Pipeline> pipeline = command.make(model_dir, load);
   log_info(command.name + ": loaded " + model_dir.string() + " in " + seconds_since(loading));
 
   if (!stream) {

@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "cli/stream.h"
+#include "lmpipe/load_options.h"
 #include "lmpipe/text_generation.h"
 
 namespace lmpipe::cli {
 
 struct GenerationArgs {
-  std::string model, revision = "main";
+  std::string model, revision = "main", dtype = "float32";
   std::vector<std::string> texts;
   bool stream = false, return_tensors = false;
   std::optional<bool> return_full_text;  // text-generation only
@@ -35,7 +36,7 @@ struct GenerationArgs {
 // What differs between the subcommands.
 struct GenerationCommand {
   std::string name;  // "summarization"
-  std::function<std::unique_ptr<Pipeline>(const std::filesystem::path&)> make;
+  std::function<std::unique_ptr<Pipeline>(const std::filesystem::path&, const LoadOptions&)> make;
   std::function<void(const json& kwargs)> check_arguments;  // the pipeline's static check
   bool echo_input = false;  // --stream prints the prompt first (text-generation's full text)
 };

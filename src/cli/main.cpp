@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   commands.push_back(lmpipe::cli::register_summarization(app));
   commands.push_back(lmpipe::cli::register_translation(app));
   commands.push_back(lmpipe::cli::register_text2text(app));
+  commands.push_back(lmpipe::cli::register_fill_mask(app));
+  commands.push_back(lmpipe::cli::register_feature_extraction(app));
+  commands.push_back(lmpipe::cli::register_next_sentence(app));
+  commands.push_back(lmpipe::cli::register_embed(app));
   commands.push_back(lmpipe::cli::register_tokenize(app));
   for (auto& c : lmpipe::cli::register_download(app)) commands.push_back(c);
   commands.push_back(lmpipe::cli::register_version(app));

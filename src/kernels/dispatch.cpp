@@ -1,6 +1,6 @@
 // The public kernels: pick the table for get_cpu_isa() and split work over num_threads().
 #include <algorithm>
-#include <functional>
+#include <utility>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -63,28 +63,9 @@ void matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, 
 
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N) {
   if (get_cpu_isa() == CpuIsa::scalar) return ref::linear(x, W, bias, y, M, K, N);
-  if (M <= kMatvecRows) {
-    // A few rows are bound by reading W: stream it once, its rows split over the threads.
-    const auto matvec_rows = table().matvec_rows;
-    parallel_ranges(N, 1, threads_for(N * K), [&](int64_t n0, int64_t n1) { matvec_rows(x, K, W, y, N, M, n0, n1); });
-  } else {
-    matmul(x, K, W, K, y, N, M, N, K, /*transpose_b=*/true, 1.f, 0.f);
-  }
+  matmul(x, K, W, K, y, N, M, N, K, /*transpose_b=*/true, 1.f, 0.f);
   if (bias) add_bias_rows(y, bias, M, N);
 }
-
-void parallel_ranges(int64_t n, int64_t align, int nt, const std::function<void(int64_t, int64_t)>& fn) {
-  const int64_t units = (n + align - 1) / align;
-  nt = static_cast<int>(std::min<int64_t>(std::max(nt, 1), units));
-  if (nt <= 1) return fn(0, n);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int t = 0; t < nt; ++t) {
-    const int64_t b = std::min(n, units * t / nt * align), e = std::min(n, units * (t + 1) / nt * align);
-    if (b < e) fn(b, e);
-  }
-}
-
-int threads_for_work(int64_t elements) { return threads_for(elements); }
 
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows, int64_t C, float eps) {
   const KernelTable& t = table();
@@ -116,17 +97,28 @@ void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N) {
   for (int64_t r = 0; r < rows; ++r) f(x + r * N, bias, N);
 }
 
-void attention(const AttentionArgs& a) {
-  if (a.Tq <= 0 || a.H <= 0 || a.D <= 0) return;
+void attention(const AttentionArgs& a) { attention_batch(&a, 1); }
+
+void attention_batch(const AttentionArgs* args, int64_t count) {
   const KernelTable& t = table();
-  const int64_t scratch = attention_scratch_floats(a);
-  // Heads are independent; each thread reuses one scratch buffer for its heads.
-  int nt = static_cast<int>(std::min<int64_t>(a.H, threads_for(a.H * a.Tq * a.Tk * a.D)));
+  // Work units are (problem, head) pairs; each thread reuses one scratch buffer for its units.
+  std::vector<std::pair<int64_t, int64_t>> units;
+  int64_t scratch = 0, work = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const AttentionArgs& a = args[i];
+    if (a.Tq <= 0 || a.H <= 0 || a.D <= 0) continue;
+    for (int64_t h = 0; h < a.H; ++h) units.emplace_back(i, h);
+    scratch = std::max(scratch, attention_scratch_floats(a));
+    work += a.H * a.Tq * std::max<int64_t>(a.Tk, 1) * a.D;
+  }
+  const int64_t n = static_cast<int64_t>(units.size());
+  if (n == 0) return;
+  const int nt = static_cast<int>(std::min<int64_t>(n, threads_for(work)));
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> buf(static_cast<size_t>(scratch));
-#pragma omp for schedule(static)
-    for (int64_t h = 0; h < a.H; ++h) t.attention_head(a, h, buf.data());
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf.data());
   }
 }
 

@@ -3,8 +3,8 @@
 // by get_cpu_isa() and does the threading; the same source (simd_kernels.inc) is compiled once
 // per ISA, and the scalar table wraps ref::.
 #include <cstdint>
-#include <functional>
 
+#include "kernels/gemm.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 
@@ -25,19 +25,10 @@ struct KernelTable {
   // matmul() semantics on one thread, for products small enough that a library call costs more.
   void (*matmul)(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                  int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta);
-  // Few-row products that stream the weights once (decoding steps), M ≤ kMatvecRows, outputs
-  // [n0, n1) of y(M, ldy) = x(M,K)·Wᵀ. matvec_rows: W(N,K) row-major (nn.Linear). matvec_panels:
-  // W in panels of 64 outputs (oneDNN's BA16a64b): output n, input k at
-  // W[(n/64)·panel_stride + 64k + n%64]; n0 a multiple of 64.
-  void (*matvec_rows)(const float* x, int64_t K, const float* W, float* y, int64_t ldy, int64_t M, int64_t n0,
-                      int64_t n1);
-  void (*matvec_panels)(const float* x, int64_t K, const float* W, int64_t panel_stride, float* y, int64_t ldy,
-                        int64_t M, int64_t n0, int64_t n1);
+  // PackedLinear's fp32 micro-kernel (gemm.h) and the most rows one call takes.
+  gemm::TileFn gemm_tile_f32;
+  int gemm_rows;
 };
-
-// The most rows one matvec call takes, and the panel width of matvec_panels.
-constexpr int64_t kMatvecRows = 4;
-constexpr int64_t kMatvecPanel = 64;
 
 // Scratch one attention_head call needs: Kᵀ (D, Tk_pad) and the scores (Tq, Tk_pad), Tk padded to 16.
 inline int64_t attention_scratch_floats(const AttentionArgs& a) {
@@ -48,11 +39,6 @@ inline int64_t attention_scratch_floats(const AttentionArgs& a) {
 extern const KernelTable kScalarKernels;
 extern const KernelTable kAvx2Kernels;
 extern const KernelTable kAvx512Kernels;
-
-// Runs fn(begin, end) on nt contiguous slices of [0, n), slice bounds multiples of `align`.
-void parallel_ranges(int64_t n, int64_t align, int nt, const std::function<void(int64_t, int64_t)>& fn);
-// The threads worth using for this many elements of work (1 below the parallel threshold).
-int threads_for_work(int64_t elements);
 
 inline const KernelTable& kernel_table(CpuIsa isa) {
   switch (isa) {

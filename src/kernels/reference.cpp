@@ -121,24 +121,4 @@ void attention(const AttentionArgs& a) {
     }
 }
 
-void matvec_rows(const float* x, int64_t K, const float* W, float* y, int64_t ldy, int64_t M, int64_t n0, int64_t n1) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = n0; n < n1; ++n) {
-      float acc = 0.f;
-      for (int64_t k = 0; k < K; ++k) acc += x[m * K + k] * W[n * K + k];
-      y[m * ldy + n] = acc;
-    }
-}
-
-void matvec_panels(const float* x, int64_t K, const float* W, int64_t panel_stride, float* y, int64_t ldy, int64_t M,
-                   int64_t n0, int64_t n1) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = n0; n < n1; ++n) {
-      const float* w = W + (n / 64) * panel_stride + n % 64;
-      float acc = 0.f;
-      for (int64_t k = 0; k < K; ++k) acc += x[m * K + k] * w[64 * k];
-      y[m * ldy + n] = acc;
-    }
-}
-
 }  // namespace lmpipe::kernels::ref

@@ -21,9 +21,5 @@ void add_inplace(float* y, const float* x, int64_t n);
 void mul_inplace(float* y, const float* x, int64_t n);
 void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N);
 void attention(const AttentionArgs& args);
-// KernelTable::matvec_rows / matvec_panels (kernel_table.h).
-void matvec_rows(const float* x, int64_t K, const float* W, float* y, int64_t ldy, int64_t M, int64_t n0, int64_t n1);
-void matvec_panels(const float* x, int64_t K, const float* W, int64_t panel_stride, float* y, int64_t ldy, int64_t M,
-                   int64_t n0, int64_t n1);
 
 }  // namespace lmpipe::kernels::ref

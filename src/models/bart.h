@@ -30,7 +30,8 @@ struct BartConfig {
 
 // Buffers reused by every forward call (one per concurrent caller).
 struct BartScratch {
-  std::vector<float> qkv, q, ctx, tmp, ffn, key_bias;
+  std::vector<float> qkv, q, ctx, tmp, ffn, cross_kv;
+  std::vector<int32_t> positions;
 };
 
 // BartEncoderLayer / BartDecoderLayer weights.
@@ -68,6 +69,16 @@ class BartModel {
 
   // BartEncoder: hidden (batch, seq_len, d_model) of batch.input_ids under batch.attention_mask.
   Tensor encode(const Batch& batch, BartScratch& scratch) const;
+  // The same for a packed batch: hidden (batch.tokens(), d_model), sequence after sequence.
+  Tensor encode(const PackedBatch& batch, BartScratch& scratch) const;
+  // BartDecoder over whole sequences at once (teacher forcing, no cache): `ids` (seqs.tokens())
+  // attend causally within their sequence and to the same sequence of `encoder_hidden`
+  // (encoder_seqs.tokens(), d_model), whose key_bias masks encoder padding. Returns the last
+  // hidden state (seqs.tokens(), d_model), or with `only_rows` (one row per sequence, e.g. its
+  // last <eos>) just those rows (seqs.count(), d_model), the last layer computing no other.
+  Tensor decode_sequences(const int32_t* ids, const nn::SequenceLayout& seqs, const float* encoder_hidden,
+                          const nn::SequenceLayout& encoder_seqs, BartScratch& scratch,
+                          const std::vector<int64_t>* only_rows = nullptr) const;
   // Empties `cache` (keeping its buffers) for rows_per_input decoder rows per input and room for
   // `capacity` decoder tokens per row, and fills it with the cross-attention keys/values of
   // `encoder_hidden` (inputs, Tenc, d_model); attention_mask (inputs·Tenc, empty = all ones) masks
@@ -77,12 +88,14 @@ class BartModel {
   // BartDecoder on `ids` (rows, Tnew), continuing after the cache's tokens (causal self-attention,
   // cross-attention on the encoder). Returns the last hidden state (rows, Tnew, d_model).
   Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
-  // The token embeddings (the LM head's weight when tied).
-  const nn::Embedding& shared() const { return shared_; }
+  // The module of `model` (the BartModel prefix) that holds the shared token embeddings: shared,
+  // or encoder/decoder.embed_tokens (tied to it) when the checkpoint stores only those.
+  static nn::Weights shared_module(const nn::Weights& model);
 
  private:
-  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids, int64_t batch,
-             int64_t T, int64_t past, float* out) const;
+  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids,
+             const int32_t* pos, int64_t n, float* out) const;
+  void run_encoder(const int32_t* ids, const nn::SequenceLayout& seqs, BartScratch& scratch, float* h) const;
 
   BartConfig config_;
   nn::Embedding shared_;                       // shared / encoder.embed_tokens / decoder.embed_tokens (tied)
@@ -110,18 +123,20 @@ class BartForSequenceClassification : public SequenceClassifier {
   Output forward(const Batch& batch) const;
   const BartModel& model() const { return model_; }
   Tensor classify(const Batch& batch) const override { return forward(batch).logits; }
+  Tensor classify_packed(const PackedBatch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }
   int64_t max_positions() const override { return model_.config().max_position_embeddings; }
 
  private:
   BartForSequenceClassification(const BartConfig& config, const nn::Weights& root, LabelMaps labels);
+  std::vector<int64_t> eos_rows(const std::vector<int32_t>& input_ids, const nn::SequenceLayout& seqs) const;
+  Tensor head(const float* sentence, int64_t B) const;
 
   LabelMaps labels_;
   BartModel model_;
   kernels::PackedLinear dense_, out_proj_;  // BartClassificationHead
   mutable std::mutex mutex_;                // guards scratch_
   mutable BartScratch scratch_;
-  mutable BartDecoderCache cache_;
 };
 
 // BartForConditionalGeneration: BartModel + the LM head tied to the shared embeddings (lm_head.weight
@@ -145,8 +160,7 @@ class BartForConditionalGeneration : public GenerativeModel {
 
   ModelConfig model_config_;
   BartModel model_;
-  Tensor lm_head_;                        // (vocab, d_model)
-  std::vector<float> final_logits_bias_;  // (vocab)
+  kernels::PackedLinear lm_head_;  // (vocab, d_model) with final_logits_bias as its bias
 };
 
 std::unique_ptr<GenerativeModel> load_bart_lm(const std::filesystem::path& dir, const ModelConfig& config);

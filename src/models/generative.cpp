@@ -36,8 +36,10 @@ const std::map<std::string, std::string>& generative_by_model_type() {
 
 }  // namespace
 
-std::unique_ptr<GenerativeModel> load_generative_model(const std::filesystem::path& model_dir) {
-  const ModelConfig config = ModelConfig::load(model_dir);
+std::unique_ptr<GenerativeModel> load_generative_model(const std::filesystem::path& model_dir,
+                                                       const LoadOptions& options) {
+  ModelConfig config = ModelConfig::load(model_dir);
+  config.set_load_options(options);
   const auto& table = generative_architectures();
   std::string seen;
   if (auto it = config.raw().find("architectures"); it != config.raw().end() && it->is_array()) {

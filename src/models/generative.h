@@ -47,7 +47,9 @@ class GenerativeModel {
 
 // The language-modeling model of a directory, chosen by config.json's `architectures` (then
 // `model_type`): GPT2LMHeadModel, BartForConditionalGeneration, T5ForConditionalGeneration.
+// `options` (the dtype) reach the family's loader through ModelConfig::load_options().
 // Throws lmpipe::Error naming config.json when the model cannot generate text.
-std::unique_ptr<GenerativeModel> load_generative_model(const std::filesystem::path& model_dir);
+std::unique_ptr<GenerativeModel> load_generative_model(const std::filesystem::path& model_dir,
+                                                       const LoadOptions& options = {});
 
 }  // namespace lmpipe

@@ -30,7 +30,7 @@ kernels::PackedLinear load_conv1d(const nn::Weights& module, int64_t in_features
   }
   module.release("weight");
   const Tensor b = module.view("bias", {out_features});
-  return kernels::PackedLinear(transposed.get(), b.data(), out_features, in_features);
+  return kernels::PackedLinear(transposed.get(), b.data(), out_features, in_features, module.linear_precision());
 }
 
 // GPT2Attention only implements the default scaling (1/sqrt(head_dim)) through batched_attention.
@@ -51,7 +51,7 @@ GPT2LMHeadModel::GPT2LMHeadModel(const ModelConfig& model_config, const GPT2Conf
   const int64_t d = c.n_embd, inner = c.n_inner;
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   activation_ = nn::config_activation(model_config, "activation_function", "gelu_new");
-  wte_ = nn::Embedding::load(transformer["wte"], c.vocab_size, d);
+  wte_ = nn::Embedding::load_word_embeddings(transformer["wte"], c.vocab_size, d);
   wpe_ = nn::Embedding::load(transformer["wpe"], c.n_positions, d);
   for (int64_t i = 0; i < c.n_layer; ++i) {
     const nn::Weights block = transformer["h." + std::to_string(i)];
@@ -66,21 +66,19 @@ GPT2LMHeadModel::GPT2LMHeadModel(const ModelConfig& model_config, const GPT2Conf
   }
   ln_f_ = nn::LayerNorm::load(transformer["ln_f"], d, eps);
   // GPT2LMHeadModel ties lm_head to wte unless config.json unties them.
-  if (c.tie_word_embeddings) {
-    lm_head_ = wte_.weight;
-  } else {
-    if (!root.has("lm_head.weight"))
-      throw Error(model_config.file().string() + ": tie_word_embeddings is false but the checkpoint has no lm_head.weight");
-    lm_head_ = root.copy("lm_head.weight", {c.vocab_size, d});
-  }
+  if (!c.tie_word_embeddings && !root.has("lm_head.weight"))
+    throw Error(model_config.file().string() + ": tie_word_embeddings is false but the checkpoint has no lm_head.weight");
+  lm_head_ = nn::load_linear(c.tie_word_embeddings ? transformer["wte"] : root["lm_head"], c.vocab_size, d,
+                             /*bias=*/false);
 }
 
 std::unique_ptr<GPT2LMHeadModel> GPT2LMHeadModel::load(const std::filesystem::path& dir, const ModelConfig& config) {
   const GPT2Config c = GPT2Config::from_config(config);
   const Checkpoint checkpoint = Checkpoint::open(dir);
-  const nn::Weights root(checkpoint, "");
+  const nn::Weights root(checkpoint, "", config.load_options());
   // The Hub's gpt2 was saved from GPT2Model: its keys lack the base model prefix.
-  const nn::Weights transformer(checkpoint, checkpoint.has_prefix("transformer.") ? "transformer" : "");
+  const nn::Weights transformer(checkpoint, checkpoint.has_prefix("transformer.") ? "transformer" : "",
+                                config.load_options());
   return std::unique_ptr<GPT2LMHeadModel>(new GPT2LMHeadModel(config, c, transformer, root));
 }
 
@@ -135,7 +133,7 @@ void GPT2LMHeadModel::decode(const int32_t* ids, const int32_t* positions, int64
 }
 
 void GPT2LMHeadModel::lm_head(const float* hidden, int64_t rows, float* logits) const {
-  kernels::linear(hidden, lm_head_.data(), nullptr, logits, rows, config_.n_embd, config_.vocab_size);
+  lm_head_.forward(hidden, rows, logits);
 }
 
 Tensor GPT2LMHeadModel::forward(const Batch& batch) const {

@@ -30,7 +30,8 @@ struct GPT2Scratch {
 class GPT2LMHeadModel : public GenerativeModel {
  public:
   // config.json and the weights of `dir`: keys with the `transformer.` prefix or without it (the
-  // Hub's gpt2), fp32/fp16/bf16 (computed in fp32); lm_head is wte unless untied in config.json.
+  // Hub's gpt2), fp32/fp16/bf16, computed in config.load_options().dtype; lm_head is wte unless
+  // untied in config.json.
   static std::unique_ptr<GPT2LMHeadModel> load(const std::filesystem::path& dir, const ModelConfig& config);
 
   const GPT2Config& gpt2_config() const { return config_; }
@@ -63,7 +64,7 @@ class GPT2LMHeadModel : public GenerativeModel {
   nn::Embedding wte_, wpe_;
   std::vector<GPT2Block> h_;
   nn::LayerNorm ln_f_;
-  Tensor lm_head_;  // (vocab, n_embd): wte's weight, or lm_head.weight when untied
+  kernels::PackedLinear lm_head_;  // (vocab, n_embd): wte's weight, or lm_head.weight when untied
 };
 
 std::unique_ptr<GenerativeModel> load_gpt2_lm(const std::filesystem::path& dir, const ModelConfig& config);

@@ -52,7 +52,7 @@ T5ForConditionalGeneration::T5ForConditionalGeneration(const ModelConfig& model_
         embed = root[alias];
         break;
       }
-  shared_ = nn::Embedding::load(embed, c.vocab_size, d);
+  shared_ = nn::Embedding::load_word_embeddings(embed, c.vocab_size, d);
 
   auto load_ff = [&](const nn::Weights& layer, T5Block& b) {
     b.ff_norm = load_norm(layer["layer_norm"], d);
@@ -94,7 +94,7 @@ T5ForConditionalGeneration::T5ForConditionalGeneration(const ModelConfig& model_
   encoder_final_norm_ = load_norm(root["encoder.final_layer_norm"], d);
   decoder_final_norm_ = load_norm(root["decoder.final_layer_norm"], d);
   // The checkpoint's own head when it has one (Flan-T5 on the Hub), else the shared embeddings.
-  lm_head_ = root.has("lm_head.weight") ? root.copy("lm_head.weight", {c.vocab_size, d}) : shared_.weight;
+  lm_head_ = nn::load_linear(root.has("lm_head.weight") ? root["lm_head"] : embed, c.vocab_size, d, /*bias=*/false);
 }
 
 std::unique_ptr<T5ForConditionalGeneration> T5ForConditionalGeneration::load(const std::filesystem::path& dir,
@@ -102,7 +102,7 @@ std::unique_ptr<T5ForConditionalGeneration> T5ForConditionalGeneration::load(con
   const T5Config t5 = T5Config::from_config(config);
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<T5ForConditionalGeneration>(
-      new T5ForConditionalGeneration(config, t5, nn::Weights(checkpoint, "")));
+      new T5ForConditionalGeneration(config, t5, nn::Weights(checkpoint, "", config.load_options())));
 }
 
 void T5ForConditionalGeneration::position_bias(const Tensor& table, bool bidirectional, int64_t first_query, int64_t Tq,
@@ -256,12 +256,11 @@ Tensor T5ForConditionalGeneration::decode(const int32_t* ids, int64_t T, T5Decod
 
 void T5ForConditionalGeneration::lm_head(const float* hidden, int64_t rows, float* logits) const {
   const int64_t d = config_.d_model;
-  if (!config_.scale_decoder_outputs)
-    return kernels::linear(hidden, lm_head_.data(), nullptr, logits, rows, d, config_.vocab_size);
+  if (!config_.scale_decoder_outputs) return lm_head_.forward(hidden, rows, logits);
   std::vector<float> scaled(hidden, hidden + rows * d);
   const float scale = static_cast<float>(std::pow(static_cast<double>(d), -0.5));
   for (float& x : scaled) x *= scale;
-  kernels::linear(scaled.data(), lm_head_.data(), nullptr, logits, rows, d, config_.vocab_size);
+  lm_head_.forward(scaled.data(), rows, logits);
 }
 
 namespace {

@@ -80,7 +80,7 @@ class T5ForConditionalGeneration : public GenerativeModel {
   Tensor encoder_relative_bias_, decoder_relative_bias_;  // block.0's relative_attention_bias (buckets, H)
   std::vector<T5Block> encoder_, decoder_;
   Tensor encoder_final_norm_, decoder_final_norm_;
-  Tensor lm_head_;  // (vocab, d_model): lm_head.weight, or shared
+  kernels::PackedLinear lm_head_;  // (vocab, d_model): lm_head.weight, or shared
 };
 
 std::unique_ptr<GenerativeModel> load_t5_lm(const std::filesystem::path& dir, const ModelConfig& config);

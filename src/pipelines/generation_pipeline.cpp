@@ -10,9 +10,9 @@
 namespace lmpipe::pipelines {
 
 GenerationPipelineBase::GenerationPipelineBase(const std::filesystem::path& model_dir, const std::string& task,
-                                               const GenerationConfig& defaults)
+                                               const GenerationConfig& defaults, const LoadOptions& options)
     : tokenizer(Tokenizer::from_dir(model_dir)),
-      model(load_generative_model(model_dir)),
+      model(load_generative_model(model_dir, options)),
       model_config(GenerationConfig::load(model_dir)) {
   // _prepare_generation_config(pipeline defaults): the model's settings fill what the pipeline's
   // defaults leave unset, then the global defaults.

@@ -24,9 +24,9 @@ struct GenerationPipelineBase {
   std::string prefix;                // prepended to every input: the task's or config.json's prefix
 
   // `defaults`: the pipeline's own (_default_generation_config); `task`: the task_specific_params
-  // key whose settings apply.
+  // key whose settings apply; `options` load the model (its dtype).
   GenerationPipelineBase(const std::filesystem::path& model_dir, const std::string& task,
-                         const GenerationConfig& defaults);
+                         const GenerationConfig& defaults, const LoadOptions& options);
 
   // Keyword arguments: `pipeline_keys` land in `options`, the rest must be generation arguments.
   struct Arguments {

@@ -4,6 +4,10 @@
 #include <map>
 
 #include "io/hub.h"
+#include "lmpipe/feature_extraction.h"
+#include "lmpipe/fill_mask.h"
+#include "lmpipe/next_sentence.h"
+#include "lmpipe/sentence_embeddings.h"
 #include "lmpipe/text_generation.h"
 #include "lmpipe/zero_shot.h"
 #include "util/error.h"
@@ -14,25 +18,31 @@ namespace {
 
 struct Task {
   std::string default_model;  // as transformers' SUPPORTED_TASKS
-  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir, const std::string& task);
+  // `task` as requested (translation_xx_to_yy picks its language pair's settings).
+  std::unique_ptr<Pipeline> (*make)(const std::filesystem::path& model_dir, const std::string& task,
+                                    const LoadOptions& options);
 };
 
-std::unique_ptr<Pipeline> make_text2text(const std::filesystem::path& dir, const std::string& task) {
-  return std::make_unique<Text2TextGenerationPipeline>(dir, task);
+// The pipelines whose constructor takes (model_dir, options).
+template <typename P>
+std::unique_ptr<Pipeline> make(const std::filesystem::path& dir, const std::string& /*task*/, const LoadOptions& options) {
+  return std::make_unique<P>(dir, options);
+}
+
+std::unique_ptr<Pipeline> make_text2text(const std::filesystem::path& dir, const std::string& task,
+                                         const LoadOptions& options) {
+  return std::make_unique<Text2TextGenerationPipeline>(dir, task, options);
 }
 
 const std::map<std::string, Task>& tasks() {
+  // transformers' tasks with its default models, then lmpipe's own (no transformers pipeline).
   static const std::map<std::string, Task> table = {
-      {"zero-shot-classification",
-       {"facebook/bart-large-mnli",
-        [](const std::filesystem::path& dir, const std::string&) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<ZeroShotClassificationPipeline>(dir);
-        }}},
-      {"text-generation",
-       {"openai-community/gpt2",
-        [](const std::filesystem::path& dir, const std::string&) -> std::unique_ptr<Pipeline> {
-          return std::make_unique<TextGenerationPipeline>(dir);
-        }}},
+      {"fill-mask", {"distilbert/distilroberta-base", make<FillMaskPipeline>}},
+      {"feature-extraction", {"distilbert/distilbert-base-cased", make<FeatureExtractionPipeline>}},
+      {"next-sentence-prediction", {"google-bert/bert-base-uncased", make<NextSentencePredictionPipeline>}},
+      {"sentence-embeddings", {"sentence-transformers/all-MiniLM-L6-v2", make<SentenceTransformer>}},
+      {"zero-shot-classification", {"facebook/bart-large-mnli", make<ZeroShotClassificationPipeline>}},
+      {"text-generation", {"openai-community/gpt2", make<TextGenerationPipeline>}},
       {"summarization", {"sshleifer/distilbart-cnn-12-6", make_text2text}},
       {"translation", {"google-t5/t5-base", make_text2text}},
       {"text2text-generation", {"google-t5/t5-base", make_text2text}},
@@ -49,7 +59,7 @@ bool is_translation_pair(const std::string& task) {
 
 }  // namespace
 
-std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model) {
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const LoadOptions& options) {
   const std::string base = is_translation_pair(task) ? "translation" : task;
   auto it = tasks().find(base);
   if (it == tasks().end()) {
@@ -57,7 +67,7 @@ std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& m
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
     throw Error("unknown task '" + task + "' (supported: " + known + ", translation_xx_to_yy)");
   }
-  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model), task);
+  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model), task, options);
 }
 
 }  // namespace lmpipe

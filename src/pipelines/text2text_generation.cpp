@@ -32,8 +32,8 @@ std::string return_name(const std::string& task) {
 struct Text2TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
   std::string name;
 
-  Impl(const std::filesystem::path& dir, const std::string& task)
-      : GenerationPipelineBase(dir, task, pipeline_defaults()), name(return_name(task)) {
+  Impl(const std::filesystem::path& dir, const std::string& task, const LoadOptions& options)
+      : GenerationPipelineBase(dir, task, pipeline_defaults(), options), name(return_name(task)) {
     if (!model->is_encoder_decoder())
       throw Error(model->config().file().string() + ": " + task +
                   " needs an encoder-decoder (sequence-to-sequence) model; use text-generation for decoder-only models");
@@ -74,8 +74,9 @@ void Text2TextGenerationPipeline::check_arguments(const json& kwargs) {
   pipelines::GenerationPipelineBase::split_kwargs(kwargs, kPipelineKeys);
 }
 
-Text2TextGenerationPipeline::Text2TextGenerationPipeline(const std::filesystem::path& model_dir, const std::string& task)
-    : impl_(std::make_unique<Impl>(model_dir, task)) {}
+Text2TextGenerationPipeline::Text2TextGenerationPipeline(const std::filesystem::path& model_dir, const std::string& task,
+                                                         const LoadOptions& options)
+    : impl_(std::make_unique<Impl>(model_dir, task, options)) {}
 Text2TextGenerationPipeline::~Text2TextGenerationPipeline() = default;
 
 json Text2TextGenerationPipeline::operator()(const json& inputs, const json& kwargs) const {

@@ -25,7 +25,8 @@ GenerationConfig pipeline_defaults() {
 }  // namespace
 
 struct TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
-  explicit Impl(const std::filesystem::path& dir) : GenerationPipelineBase(dir, "text-generation", pipeline_defaults()) {
+  Impl(const std::filesystem::path& dir, const LoadOptions& options)
+      : GenerationPipelineBase(dir, "text-generation", pipeline_defaults(), options) {
     if (model->is_encoder_decoder())
       throw Error(model->config().file().string() +
                   ": text-generation needs a decoder-only (causal) language model; use text2text-generation, "
@@ -97,8 +98,8 @@ void TextGenerationPipeline::check_arguments(const json& kwargs) {
   Impl::return_type(pipelines::GenerationPipelineBase::split_kwargs(kwargs, kPipelineKeys).options);
 }
 
-TextGenerationPipeline::TextGenerationPipeline(const std::filesystem::path& model_dir)
-    : impl_(std::make_unique<Impl>(model_dir)) {}
+TextGenerationPipeline::TextGenerationPipeline(const std::filesystem::path& model_dir, const LoadOptions& options)
+    : impl_(std::make_unique<Impl>(model_dir, options)) {}
 TextGenerationPipeline::~TextGenerationPipeline() = default;
 
 json TextGenerationPipeline::operator()(const json& inputs, const json& kwargs) const {

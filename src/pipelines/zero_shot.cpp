@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <future>
+#include <iterator>
 #include <numeric>
 
 #include "io/hub.h"
@@ -17,8 +19,30 @@ namespace lmpipe {
 
 namespace {
 
-// Pairs per forward pass: large enough to amortize weight reads, small enough to bound memory.
-constexpr size_t kMaxPairsPerForward = 16;
+// Tokens per forward pass. The pairs of a call run packed (no padding), so the cost of a pass is
+// its token count; this many rows keep the GEMMs at full rate while bounding activation memory
+// (about 60 KB per token for bart-large-mnli).
+constexpr int64_t kMaxTokensPerForward = 512;
+
+// Splits `lengths` (in order) into consecutive chunks of at most `budget` tokens (a longer item
+// is a chunk of its own), as even as possible, so a call never ends with a tiny last pass.
+std::vector<size_t> chunk_ends(const std::vector<int64_t>& lengths, int64_t budget) {
+  int64_t total = 0;
+  for (int64_t n : lengths) total += n;
+  const int64_t chunks = std::max<int64_t>(1, (total + budget - 1) / budget);
+  const int64_t target = (total + chunks - 1) / chunks;
+  std::vector<size_t> ends;
+  int64_t in_chunk = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    if (in_chunk > 0 && (in_chunk + lengths[i] > budget || in_chunk >= target)) {
+      ends.push_back(i);
+      in_chunk = 0;
+    }
+    in_chunk += lengths[i];
+  }
+  ends.push_back(lengths.size());
+  return ends;
+}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
@@ -43,8 +67,15 @@ struct ZeroShotClassificationPipeline::Impl {
   size_t max_length = 0;  // truncation length for (premise, hypothesis) pairs
 };
 
-ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir)
-    : impl_((require_model_dir(model_dir), new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir)})) {
+ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir,
+                                                               const LoadOptions& options)
+    : impl_([&] {
+        require_model_dir(model_dir);
+        // The tokenizer (parsing tokenizer.json) loads on another thread while the weights are packed.
+        auto tokenizer = std::async(std::launch::async, [&] { return Tokenizer::from_dir(model_dir); });
+        auto model = load_sequence_classifier(model_dir, options);
+        return std::unique_ptr<Impl>(new Impl{tokenizer.get(), std::move(model)});
+      }()) {
   for (const auto& [label, id] : impl_->model->labels().label2id) {
     std::string lower = label;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -136,47 +167,54 @@ std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::
   EncodeOptions encode;
   encode.truncation = Truncation::OnlyFirst;
   encode.max_length = impl_->max_length;
+  std::vector<Encoding> encodings;
+  try {
+    encodings = impl_->tokenizer.encode_pair_batch(pairs, encode);
+  } catch (const Error& e) {
+    if (std::string(e.what()).find("too short") == std::string::npos) throw;
+    // As transformers does for each sequence: when its premise is too short to truncate, do not truncate.
+    encodings.clear();
+    for (size_t first = 0; first < pairs.size(); first += labels.size()) {
+      const std::vector<std::pair<std::string, std::string>> own(pairs.begin() + first,
+                                                                 pairs.begin() + first + labels.size());
+      std::vector<Encoding> part;
+      try {
+        part = impl_->tokenizer.encode_pair_batch(own, encode);
+      } catch (const Error& each) {
+        if (std::string(each.what()).find("too short") == std::string::npos) throw;
+        part = impl_->tokenizer.encode_pair_batch(own, EncodeOptions{});
+      }
+      std::move(part.begin(), part.end(), std::back_inserter(encodings));
+    }
+  }
+  // transformers truncates silently; a user should know the end of the text was not read.
+  for (const auto& enc : encodings)
+    if (enc.truncated)
+      log_warning_once("input truncated to " + std::to_string(impl_->max_length) +
+                       " tokens (the model's maximum, premise and hypothesis together); the rest was not classified");
+  // Without truncation (the text was too short to cut), a long hypothesis can overflow the
+  // position embeddings: say so here rather than fail inside the model.
+  const size_t positions = static_cast<size_t>(impl_->model->max_positions());
+  for (size_t i = 0; i < encodings.size(); ++i)
+    if (encodings[i].size() > positions)
+      throw Error("the hypothesis " + quote_shortened(pairs[i].second) + " leaves no room for the text: the pair is " +
+                  std::to_string(encodings[i].size()) + " tokens, more than the " + std::to_string(positions) +
+                  " positions the model takes, and only the text can be truncated; shorten the "
+                  "hypothesis_template or the label");
   const bool with_types = impl_->tokenizer.returns_token_type_ids();
 
-  // Logits of every pair, (pairs, num_labels).
+  // Logits of every pair, (pairs, num_labels), from packed forward passes.
+  std::vector<int64_t> lengths;
+  for (const auto& enc : encodings) lengths.push_back(static_cast<int64_t>(enc.ids.size()));
   std::vector<float> logits;
   int64_t num_classes = 0;
-  for (size_t first = 0; first < pairs.size(); first += kMaxPairsPerForward) {
-    std::vector<std::pair<std::string, std::string>> chunk(
-        pairs.begin() + first, pairs.begin() + std::min(pairs.size(), first + kMaxPairsPerForward));
-    std::vector<Encoding> encodings;
-    try {
-      encodings = impl_->tokenizer.encode_pair_batch(chunk, encode);
-    } catch (const Error& e) {
-      // As transformers does: when the premise is too short to truncate, do not truncate.
-      if (std::string(e.what()).find("too short") == std::string::npos) throw;
-      EncodeOptions plain;
-      encodings = impl_->tokenizer.encode_pair_batch(chunk, plain);
-    }
-    // transformers truncates silently; a user should know the end of the text was not read.
-    for (const auto& enc : encodings)
-      if (enc.truncated)
-        log_warning_once("input truncated to " + std::to_string(impl_->max_length) +
-                         " tokens (the model's maximum, premise and hypothesis together); the rest was not classified");
-    // Without truncation (the text was too short to cut), a long hypothesis can overflow the
-    // position embeddings: say so here rather than fail inside the model.
-    const size_t positions = static_cast<size_t>(impl_->model->max_positions());
-    for (size_t i = 0; i < encodings.size(); ++i)
-      if (encodings[i].size() > positions)
-        throw Error("the hypothesis " + quote_shortened(chunk[i].second) + " leaves no room for the text: the pair is " +
-                    std::to_string(encodings[i].size()) + " tokens, more than the " + std::to_string(positions) +
-                    " positions the model takes, and only the text can be truncated; shorten the "
-                    "hypothesis_template or the label");
-    impl_->tokenizer.pad(encodings);
-    Batch batch;
-    batch.batch = static_cast<int64_t>(encodings.size());
-    batch.seq_len = static_cast<int64_t>(encodings[0].size());
-    for (const auto& enc : encodings) {
-      batch.input_ids.insert(batch.input_ids.end(), enc.ids.begin(), enc.ids.end());
-      batch.attention_mask.insert(batch.attention_mask.end(), enc.attention_mask.begin(), enc.attention_mask.end());
-      if (with_types) batch.token_type_ids.insert(batch.token_type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
-    }
-    Tensor out = impl_->model->classify(batch);
+  size_t first = 0;
+  for (size_t end : chunk_ends(lengths, kMaxTokensPerForward)) {
+    PackedBatch batch;
+    for (size_t i = first; i < end; ++i)
+      batch.add(encodings[i].ids, with_types ? encodings[i].type_ids : std::vector<int32_t>{});
+    first = end;
+    Tensor out = impl_->model->classify_packed(batch);
     num_classes = out.size(1);
     logits.insert(logits.end(), out.data(), out.data() + out.numel());
   }
