@@ -105,4 +105,19 @@ TEST(CliGenerationErrors, UsageErrorsBeforeAnyModelAndRuntimeFailures) {
   EXPECT_EQ(run_cli("summarization --model " + model("tiny-bart-cnn") + " --num-beams 2 --num-return-sequences 3 x").exit_code, 1);
 }
 
+// --dtype on every generation subcommand: a bad value is a usage error found before the model is
+// looked for (exit 2, not the missing model's 1); the reduced dtypes generate.
+TEST(CliGenerationDtype, CheckedBeforeTheModelAndApplied) {
+  for (const char* command : {"text-generation", "summarization", "translation", "text2text-generation"}) {
+    EXPECT_EQ(run_cli(std::string(command) + " --model /nonexistent/model --dtype fp16 x").exit_code, 2) << command;
+    EXPECT_EQ(run_cli(std::string(command) + " --model /nonexistent/model --dtype int8 x").exit_code, 1) << command;
+  }
+  for (const char* dtype : {"bfloat16", "int8"}) {
+    const CliRun r = run_cli("text-generation --model " + model("tiny-gpt2-bf16") + " --dtype " + dtype +
+                             " --max-new-tokens 3 --min-new-tokens 3 --return-tensors x");
+    ASSERT_EQ(r.exit_code, 0) << dtype;
+    EXPECT_EQ(json::parse(r.out)[0]["generated_token_ids"].size(), 4u) << dtype;
+  }
+}
+
 }  // namespace
