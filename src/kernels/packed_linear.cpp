@@ -3,6 +3,8 @@
 // a 1024x1024 layer: the first creation for a shape costs 0.2-2 ms (JIT), a re-creation that
 // hits oneDNN's own primitive cache ~2 µs, a lookup here well under 1 µs; a forward at M=32
 // takes ~0.2 ms, so caching keeps the overhead negligible even for single-token steps.
+// The primitives use a scratchpad the caller passes (onednn.h's thread_scratchpad): with the
+// library's own, one primitive run from two threads at once gives wrong results.
 #include <dnnl.hpp>
 
 #include <mutex>
@@ -45,10 +47,11 @@ struct PackedLinear::Impl {
     // Sequence lengths vary per batch; bound the cache instead of growing without limit.
     if (by_rows.size() >= 64) by_rows.clear();
     const dnnl::engine& eng = dnnl_engine();
-    Prims p{dnnl::matmul(dnnl::matmul::primitive_desc(desc(M, weights_md), eng)), {}};
+    const dnnl::primitive_attr attr = user_scratchpad_attr();
+    Prims p{dnnl::matmul(dnnl::matmul::primitive_desc(desc(M, weights_md), attr, eng)), {}};
     if (act != dt::f32)
       p.to_act = dnnl::reorder(dnnl::reorder::primitive_desc(eng, dnnl::memory::desc({M, K}, dt::f32, tag::ab), eng,
-                                                             dnnl::memory::desc({M, K}, act, tag::ab)));
+                                                             dnnl::memory::desc({M, K}, act, tag::ab), attr));
     return by_rows.emplace(M, p).first->second;
   }
 };
@@ -118,10 +121,11 @@ void PackedLinear::forward(const float* x, int64_t M, float* y) const {
   dnnl::memory dst(dnnl::memory::desc({M, p.N}, dt::f32, tag::ab), eng, y);
   if (p.act != dt::f32) {
     dnnl::memory converted(dnnl::memory::desc({M, p.K}, p.act, tag::ab), eng);
-    prims.to_act.execute(s, src, converted);
+    prims.to_act.execute(s, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}, {DNNL_ARG_SCRATCHPAD, thread_scratchpad(prims.to_act)}});
     src = converted;
   }
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DST, dst},
+                                             {DNNL_ARG_SCRATCHPAD, thread_scratchpad(prims.matmul)}};
   if (p.bias) args.emplace(DNNL_ARG_BIAS, p.bias);
   prims.matmul.execute(s, args);
   s.wait();
