@@ -7,9 +7,14 @@
 //   // {"sequence": "...", "labels": ["not spam", "spam"], "scores": [0.83, 0.17]}
 //
 // Inputs, keyword arguments and outputs are JSON values with the names and shapes Python uses.
+// Bindings (the Python package) are generic over this interface: a task reachable through
+// pipeline() is bound with no task-specific code.
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lmpipe {
 
@@ -18,12 +23,41 @@ using json = nlohmann::json;
 class Pipeline {
  public:
   virtual ~Pipeline() = default;
-  // `inputs`: a string or a list of strings. Throws lmpipe::Error on invalid arguments.
+  // `inputs`: a string or a list of strings. Throws lmpipe::Error on invalid arguments (the
+  // Python bindings raise ValueError for it). Safe to call from several threads at once.
   virtual json operator()(const json& inputs, const json& kwargs = json::object()) const = 0;
+
+  // How Python's __call__ names its arguments, for bindings that take them positionally or by
+  // keyword: the inputs' parameter name, and the keyword arguments that may follow the inputs
+  // positionally, in order (zero-shot: `classifier(sequences, candidate_labels)`).
+  struct Signature {
+    std::string inputs = "inputs";
+    std::vector<std::string> positional;
+  };
+  virtual Signature signature() const { return {}; }
+
+  // A float32 array, row-major.
+  struct FloatArray {
+    std::vector<int64_t> shape;
+    std::vector<float> data;
+  };
+  // A result whose bulk is float data (features, embeddings) handed over as arrays rather than
+  // one JSON number per value: `value` is operator()'s JSON with null where each array goes,
+  // `arrays` says where (a JSON pointer into `value`; "" for the whole result) and holds the data.
+  // The Python bindings turn each into a NumPy float32 array that owns the data (no copy).
+  struct Result {
+    json value;
+    std::vector<std::pair<std::string, FloatArray>> arrays;
+  };
+  // The default is operator()'s JSON with no arrays; a task returning features overrides it.
+  virtual Result compute(const json& inputs, const json& kwargs = json::object()) const {
+    return {(*this)(inputs, kwargs), {}};
+  }
 };
 
 // `model`: a local model directory or a Hub id; empty means the task's default model, as in
-// transformers. Throws lmpipe::Error for an unknown task or a model that cannot be loaded.
+// transformers. Throws lmpipe::Error for an unknown task (ErrorKind::invalid_argument), a model
+// that cannot be found or fetched (ErrorKind::io), or one that cannot be loaded.
 std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model = "");
 
 }  // namespace lmpipe

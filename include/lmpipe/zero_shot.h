@@ -37,6 +37,8 @@ class ZeroShotClassificationPipeline : public Pipeline {
 
   // kwargs: candidate_labels (list or comma-separated string), hypothesis_template, multi_label.
   json operator()(const json& inputs, const json& kwargs = json::object()) const override;
+  // Python's `classifier(sequences, candidate_labels, ...)`.
+  Signature signature() const override { return {"sequences", {"candidate_labels"}}; }
 
   // "a, b,,c" -> {"a", "b", "c"}, as the Python pipeline parses a label string.
   static std::vector<std::string> parse_labels(const std::string& comma_separated);

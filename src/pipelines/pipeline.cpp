@@ -34,9 +34,16 @@ std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& m
   if (it == tasks().end()) {
     std::string known;
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
-    throw Error("unknown task '" + task + "' (supported: " + known + ")");
+    throw Error("unknown task '" + task + "' (supported: " + known + ")", ErrorKind::invalid_argument);
   }
-  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model));
+  std::filesystem::path dir;
+  try {
+    dir = resolve_model(model.empty() ? it->second.default_model : model);
+  } catch (const Error& e) {
+    // A model that cannot be found or fetched, whatever the cause (Python raises OSError).
+    throw Error(e.what(), ErrorKind::io);
+  }
+  return it->second.make(dir);
 }
 
 }  // namespace lmpipe
