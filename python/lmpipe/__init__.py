@@ -20,6 +20,7 @@ from typing import Optional, Union
 from ._lmpipe import ArgumentError, Error, LoadError, Pipeline
 from . import _lmpipe
 
+__version__ = _lmpipe.__version__
 __all__ = ["pipeline", "Pipeline", "Error", "ArgumentError", "LoadError", "load_count"]
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any, List, Sequence, Tuple
 
+__version__: str
+
 class Error(Exception):
     """Base class of every error lmpipe raises."""
 

@@ -80,6 +80,8 @@ def test_pipeline_attributes(classifier):
     assert classifier.task == TASK
     assert classifier.model == model_dir("tiny-bart-mnli")
     assert classifier.inputs_name == "sequences" and classifier.positional == ["candidate_labels"]
+    assert repr(classifier) == f"<lmpipe.Pipeline task='{TASK}' model='{model_dir('tiny-bart-mnli')}'>"
+    assert lmpipe.__version__.count(".") == 2
 
 
 # --- calling ---------------------------------------------------------------------------------

@@ -28,9 +28,12 @@ struct BoundPipeline {
 
 std::unique_ptr<BoundPipeline> load(const std::string& task, const std::string& model) {
   std::unique_ptr<Pipeline> loaded;
-  {
+  try {
     py::gil_scoped_release release;
     loaded = pipeline(task, model);
+  } catch (const json::exception& e) {
+    // A model file field of the wrong JSON type, read with json::get.
+    throw Error(task + ": cannot load '" + model + "': " + e.what());
   }
   ++models_loaded;
   Pipeline::Signature signature = loaded->signature();
@@ -90,6 +93,7 @@ PyObject* new_exception(py::module_& m, const char* name, const char* doc, py::h
 PYBIND11_MODULE(_lmpipe, m) {
   using namespace lmpipe::python;
   m.doc() = "lmpipe's C++ engine (use the lmpipe package, not this module directly).";
+  m.attr("__version__") = LMPIPE_VERSION;
 
   static PyObject* error = new_exception(m, "Error", "Base class of every error lmpipe raises.", PyExc_Exception);
   static PyObject* argument_error = new_exception(
@@ -111,7 +115,13 @@ PYBIND11_MODULE(_lmpipe, m) {
   });
 
   py::class_<BoundPipeline>(m, "Pipeline", "A loaded pipeline; call it as the transformers pipeline of its task.")
-      .def("__call__", &call)
+      .def("__call__", &call,
+           "pipe(inputs, *positional, **kwargs): as the transformers pipeline of the task (see lmpipe.pipeline).")
+      .def("__repr__",
+           [](const BoundPipeline& p) {
+             return "<lmpipe.Pipeline task=" + py::repr(py::str(p.task)).cast<std::string>() +
+                    " model=" + py::repr(py::str(p.model)).cast<std::string>() + ">";
+           })
       .def_property_readonly("task", [](const BoundPipeline& p) { return p.task; })
       .def_property_readonly("model", [](const BoundPipeline& p) { return p.model; })
       .def_property_readonly("inputs_name", [](const BoundPipeline& p) { return p.signature.inputs; })
