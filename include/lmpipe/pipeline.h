@@ -6,19 +6,18 @@
 //       {{"candidate_labels", {"spam", "not spam"}}, {"hypothesis_template", "This email is {}."}});
 //   // {"sequence": "...", "labels": ["not spam", "spam"], "scores": [0.83, 0.17]}
 //
-// Inputs, keyword arguments and outputs are JSON values with the names and shapes Python uses.
-// Bindings (the Python package) are generic over this interface: a task reachable through
-// pipeline() is bound with no task-specific code.
+// Inputs, keyword arguments and outputs are JSON values with the names, shapes and key order
+// Python uses. Bindings (the Python package) are generic over this interface: a task reachable
+// through pipeline() is bound with no task-specific code.
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace lmpipe {
+#include "lmpipe/json.h"
 
-using json = nlohmann::json;
+namespace lmpipe {
 
 class Pipeline {
  public:
