@@ -7,9 +7,11 @@
 //   // {"sequence": "...", "labels": ["not spam", "spam"], "scores": [0.83, 0.17]}
 //
 // Inputs, keyword arguments and outputs are JSON values with the names and shapes Python uses.
+#include <cstddef>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace lmpipe {
 
@@ -20,6 +22,22 @@ class Pipeline {
   virtual ~Pipeline() = default;
   // `inputs`: a string or a list of strings. Throws lmpipe::Error on invalid arguments.
   virtual json operator()(const json& inputs, const json& kwargs = json::object()) const = 0;
+
+  // Dynamic batching, for callers that gather the calls of many clients (`lmpipe serve`):
+  // prepare() checks and tokenizes one call on the caller's thread, throwing lmpipe::Error where
+  // operator() would; run() computes prepared calls together, sharing forward passes where the
+  // task can, and returns for each exactly what operator() returns for it: an answer does not
+  // depend on the other calls of the batch. prepare() may be called from many threads at once;
+  // run() from one thread at a time. The defaults keep the arguments and run operator() once per
+  // call; a task overrides both to batch across calls.
+  struct Call {
+    virtual ~Call() = default;
+    size_t tokens = 0;  // tokens the call puts through the model; 0 when the task does not count them
+  };
+  virtual std::unique_ptr<Call> prepare(const json& inputs, const json& kwargs = json::object()) const;
+  // Throws when a call fails (then none of the batch has an answer; run the calls one by one to
+  // find the one at fault). Calls must come from this pipeline's prepare().
+  virtual std::vector<json> run(const std::vector<const Call*>& calls) const;
 };
 
 // `model`: a local model directory or a Hub id; empty means the task's default model, as in

@@ -27,7 +27,29 @@ const std::map<std::string, Task>& tasks() {
   return table;
 }
 
+// The default prepared call: the arguments, kept for operator().
+struct ArgumentsCall : Pipeline::Call {
+  json inputs, kwargs;
+};
+
 }  // namespace
+
+std::unique_ptr<Pipeline::Call> Pipeline::prepare(const json& inputs, const json& kwargs) const {
+  auto call = std::make_unique<ArgumentsCall>();
+  call->inputs = inputs;
+  call->kwargs = kwargs;
+  return call;
+}
+
+std::vector<json> Pipeline::run(const std::vector<const Call*>& calls) const {
+  std::vector<json> out;
+  for (const Call* call : calls) {
+    const auto* args = dynamic_cast<const ArgumentsCall*>(call);
+    if (args == nullptr) throw Error("Pipeline::run: a call prepared by another pipeline");
+    out.push_back((*this)(args->inputs, args->kwargs));
+  }
+  return out;
+}
 
 std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model) {
   auto it = tasks().find(task);
