@@ -7,5 +7,6 @@ namespace lmpipe::cli {
 void register_tokenize(CLI::App& app);
 void register_zero_shot(CLI::App& app);
 void register_download(CLI::App& app);  // `download` and `cache list`
+void register_serve(CLI::App& app);
 
 }  // namespace lmpipe::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   lmpipe::cli::register_tokenize(app);
   lmpipe::cli::register_zero_shot(app);
   lmpipe::cli::register_download(app);
+  lmpipe::cli::register_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
