@@ -1,6 +1,10 @@
 // `lmpipe serve`'s server (src/server) over real HTTP on 127.0.0.1: routes, errors, limits,
 // dynamic batching (answers equal to single-request answers), shutdown with requests in flight.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -335,6 +339,35 @@ TEST(ServerShutdown, StopAnswersEveryRequestInFlight) {
     EXPECT_EQ(json::parse(r->body)["echo"], i);
   }
   EXPECT_FALSE(t.client().Get("/health"));  // no longer accepting
+}
+
+TEST(ServerLimits, ASlowClientIsCutOffAfterTheReadTimeout) {
+  server::ServerOptions options;
+  options.read_timeout = 1s;
+  TestServer t(options);
+  t.server->serve(test::echo_model());
+  // Half a request line, then nothing: the server closes the connection.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(t.server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string partial = "POST / HTTP/1.1\r\nHost: x\r\n";
+  ASSERT_EQ(::send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  const auto start = std::chrono::steady_clock::now();
+  std::string answer;
+  char buf[256];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  // Answered 400 and closed after about the read timeout, not held open.
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find("malformed HTTP request"), std::string::npos) << answer;
+  EXPECT_LT(waited, 4.5);
+  EXPECT_EQ(t.post("/", json{{"inputs", "still serving"}})->status, 200);
 }
 
 TEST(ServedModel, TaskFromTheModelsConfig) {

@@ -35,23 +35,25 @@ void run_serve(ServeArgs& args) {
   const std::string address = "http://" + args.options.host + ":" + std::to_string(server.port());
   std::cerr << "lmpipe serve: listening on " + address + ", loading " + args.model + "\n";
 
-  std::atomic<bool> loaded{false};
+  enum State { kLoading, kServing, kFailed };
+  std::atomic<State> state{kLoading};
   std::thread on_signal([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    std::cerr << "lmpipe serve: stopping (finishing the requests in flight)\n";
+    if (state != kFailed) std::cerr << "lmpipe serve: stopping (finishing the requests in flight)\n";
     server.stop();
     // Loading cannot be interrupted, and nothing was answered but 503s: leave now.
-    if (!loaded) std::_Exit(0);
+    if (state == kLoading) std::_Exit(0);
   });
   try {
     server.serve(server::load_served_model(args.model, args.task));
   } catch (...) {
+    state = kFailed;
     pthread_kill(on_signal.native_handle(), SIGTERM);  // ends the signal thread (it stops the server)
     on_signal.join();
     throw;
   }
-  loaded = true;
+  state = kServing;
   std::cerr << "lmpipe serve: ready on " + address + "\n";
   server.wait();
   on_signal.join();
