@@ -6,16 +6,16 @@
 //       {{"candidate_labels", {"spam", "not spam"}}, {"hypothesis_template", "This email is {}."}});
 //   // {"sequence": "...", "labels": ["not spam", "spam"], "scores": [0.83, 0.17]}
 //
-// Inputs, keyword arguments and outputs are JSON values with the names and shapes Python uses.
+// Inputs, keyword arguments and outputs are JSON values with the names, shapes and key order
+// Python uses.
 #include <cstddef>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-namespace lmpipe {
+#include "lmpipe/json.h"
 
-using json = nlohmann::json;
+namespace lmpipe {
 
 class Pipeline {
  public:

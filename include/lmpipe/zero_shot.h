@@ -27,8 +27,8 @@ class ZeroShotClassificationPipeline : public Pipeline {
   explicit ZeroShotClassificationPipeline(const std::filesystem::path& model_dir);
   ~ZeroShotClassificationPipeline() override;
 
-  // All (sequence, label) pairs of the call run batched. Throws lmpipe::Error for no labels,
-  // no sequences, empty text, or a template without "{}".
+  // All (sequence, label) pairs of the call run batched. Throws lmpipe::Error for what
+  // check_arguments rejects, no sequences, an empty text, or a hypothesis too long for the model.
   std::vector<ZeroShotResult> classify(const std::vector<std::string>& sequences,
                                        const std::vector<std::string>& candidate_labels,
                                        const ZeroShotOptions& options = {}) const;
@@ -43,6 +43,17 @@ class ZeroShotClassificationPipeline : public Pipeline {
 
   // "a, b,,c" -> {"a", "b", "c"}, as the Python pipeline parses a label string.
   static std::vector<std::string> parse_labels(const std::string& comma_separated);
+
+  // Throws lmpipe::Error when transformers would reject these arguments: no labels, or a
+  // hypothesis_template that Python's str.format cannot format with a label or that formatting
+  // leaves unchanged (no field for the label). Needs no model: check before loading one.
+  static void check_arguments(const std::vector<std::string>& candidate_labels, const ZeroShotOptions& options);
+  // The hypothesis of each label, as `hypothesis_template.format(label)`; throws as check_arguments.
+  static std::vector<std::string> hypotheses(const std::vector<std::string>& candidate_labels,
+                                             const ZeroShotOptions& options);
+  // Throws lmpipe::Error when a hypothesis leaves no room for any text in the model's positions
+  // (then every text fails: only the text can be truncated).
+  void check_hypotheses_fit(const std::vector<std::string>& candidate_labels, const ZeroShotOptions& options) const;
   // The id of the first label2id entry starting with "entail" (case-insensitive), or -1.
   int entailment_id() const;
 

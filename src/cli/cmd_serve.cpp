@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/command.h"
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -18,10 +19,23 @@ namespace {
 
 struct ServeArgs {
   std::string model, task;
+  std::string port = "8080", max_batch_tokens, max_batch_requests, max_queue, max_body_bytes;
   server::ServerOptions options;
 };
 
-void run_serve(ServeArgs& args) {
+int run_serve(ServeArgs& args) {
+  // Usage errors (exit status 2) before anything is bound or loaded.
+  check_environment();
+  server::ServerOptions& o = args.options;
+  o.port = static_cast<int>(parse_count(args.port, "--port", 0, 65535));
+  auto count = [](const std::string& text, const std::string& option, size_t fallback, size_t max) {
+    return text.empty() ? fallback : parse_count(text, option, 1, max);
+  };
+  o.batching.max_batch_tokens = count(args.max_batch_tokens, "--max-batch-tokens", o.batching.max_batch_tokens, 1 << 24);
+  o.batching.max_batch_requests = count(args.max_batch_requests, "--max-batch-requests", o.batching.max_batch_requests, 4096);
+  o.batching.max_queue = count(args.max_queue, "--max-queue", o.batching.max_queue, 65536);
+  o.max_body_bytes = count(args.max_body_bytes, "--max-body-bytes", o.max_body_bytes, size_t(1) << 32);
+
   // Signals go to one thread that waits for them, so none lands in the middle of a request.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -58,31 +72,35 @@ void run_serve(ServeArgs& args) {
   server.wait();
   on_signal.join();
   std::cerr << "lmpipe serve: stopped\n";
+  return kExitOk;
 }
 
 }  // namespace
 
-void register_serve(CLI::App& app) {
+Command register_serve(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  server::ServerOptions& o = args->options;
+  const server::ServerOptions defaults;
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over HTTP (Hugging Face Inference API and OpenAI routes)");
-  cmd->add_option("-m,--model", args->model, "model directory or Hub id")->required();
-  cmd->add_option("--task", args->task, "pipeline task; default: from the model's config (NLI models: zero-shot-classification)");
-  cmd->add_option("--host", o.host, "address to listen on (loopback by default)")->capture_default_str();
-  cmd->add_option("--port", o.port, "port to listen on (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  cmd->add_option("--max-batch-tokens", o.batching.max_batch_tokens, "tokens per batch of requests run together")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-batch-requests", o.batching.max_batch_requests, "requests per batch")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-queue", o.batching.max_queue, "requests waiting for a batch; more are answered 503")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-body-bytes", o.max_body_bytes, "largest request body; larger ones are answered 413")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->callback([args] { run_serve(*args); });
+  cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->required();
+  cmd->add_option("--task", args->task, "Pipeline task; default: from the model's config (NLI models: zero-shot-classification)");
+  cmd->add_option("--host", args->options.host, "Address to listen on (loopback unless told otherwise)")->capture_default_str();
+  cmd->add_option("--port", args->port, "Port to listen on (0: any free port)")->capture_default_str();
+  cmd->add_option("--max-batch-tokens", args->max_batch_tokens,
+                  "Tokens of the requests run together in one batch (default " +
+                      std::to_string(defaults.batching.max_batch_tokens) + ")");
+  cmd->add_option("--max-batch-requests", args->max_batch_requests,
+                  "Requests in one batch (default " + std::to_string(defaults.batching.max_batch_requests) + ")");
+  cmd->add_option("--max-queue", args->max_queue,
+                  "Requests waiting for a batch; more are answered 503 (default " +
+                      std::to_string(defaults.batching.max_queue) + ")");
+  cmd->add_option("--max-body-bytes", args->max_body_bytes,
+                  "Largest request body; larger ones are answered 413 (default " + std::to_string(defaults.max_body_bytes) + ")");
+  cmd->footer(
+      "Routes: POST / and /models/<id> ({\"inputs\": ..., \"parameters\": {...}}, answered with what the\n"
+      "pipeline returns), POST /v1/embeddings, POST /v1/completions, GET /health, /info, /metrics.\n"
+      "One log line per request on stderr. SIGTERM or SIGINT: stop accepting, answer what is in\n"
+      "flight, exit 0.");
+  return {cmd, [args] { return run_serve(*args); }};
 }
 
 }  // namespace lmpipe::cli

@@ -1,156 +1,193 @@
-// `lmpipe zero-shot`: the zero-shot-classification pipeline on texts from the command line or stdin.
-#include <poll.h>
-#include <unistd.h>
-
+// `lmpipe zero-shot`: the zero-shot-classification pipeline on TEXT arguments, or streamed
+// over stdin / --input (stream.h).
 #include <chrono>
-#include <cstdio>
-#include <iostream>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "lmpipe/zero_shot.h"
+#include "cli/stream.h"
+#include "cli/terminal.h"
 #include "io/hub.h"
+#include "lmpipe/zero_shot.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace lmpipe::cli {
 
 namespace {
 
 struct ZeroShotArgs {
-  std::string model = "facebook/bart-large-mnli";
+  std::string model = "facebook/bart-large-mnli";  // transformers' default for the task
   std::string revision = "main";
-  std::string labels;
-  std::string hypothesis_template = "This example is {}.";
+  std::vector<std::string> label, labels;  // --label (each one label), --labels (comma-separated)
+  std::string hypothesis_template = ZeroShotOptions{}.hypothesis_template;
   bool multi_label = false;
-  size_t batch_size = 8;
   std::vector<std::string> texts;
+  StreamOptions stream;
 };
 
-// One stdin line: a JSON string, a JSON object with "text" (or "sequence"), or the raw text.
-std::string text_of_line(const std::string& line) {
-  if (!line.empty() && (line[0] == '{' || line[0] == '"')) {
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(std::string("stdin: invalid JSON line: ") + e.what());
+// One streamed record: its text and the arguments of its classification.
+struct Item {
+  std::string text;
+  std::vector<std::string> labels;
+  ZeroShotOptions options;
+};
+
+// --label and --labels in the order given: each --label is one label (a Python list element),
+// each --labels is split at commas (a Python string of labels).
+std::vector<std::string> labels_in_order(CLI::App* cmd) {
+  const CLI::Option* one = cmd->get_option("--label");
+  const CLI::Option* comma = cmd->get_option("--labels");
+  size_t next_one = 0, next_comma = 0;
+  std::vector<std::string> labels;
+  for (const CLI::Option* option : cmd->parse_order()) {
+    if (option == one) {
+      const std::string& label = one->results().at(next_one++);
+      require_utf8(label, "--label");
+      labels.push_back(label);
+    } else if (option == comma) {
+      const std::string& list = comma->results().at(next_comma++);
+      require_utf8(list, "--labels");
+      for (auto& label : ZeroShotClassificationPipeline::parse_labels(list)) labels.push_back(label);
     }
-    if (j.is_string()) return j.get<std::string>();
-    for (const char* key : {"text", "sequence", "sequences"})
-      if (j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
-    throw Error("stdin: JSON line has no string field 'text'");
   }
-  return line;
+  return labels;
 }
 
-// True when another line can be read without waiting, so a batch can grow without stalling
-// an interactive session.
-bool more_input_ready() {
-  if (std::cin.rdbuf()->in_avail() > 0) return true;
-  pollfd fd{STDIN_FILENO, POLLIN, 0};
-  return ::poll(&fd, 1, 0) > 0;
+// A record's candidate_labels: a list of strings, or a comma-separated string, as in Python.
+std::vector<std::string> labels_of(const json& field) {
+  if (field.is_string()) return ZeroShotClassificationPipeline::parse_labels(field.get<std::string>());
+  std::vector<std::string> labels;
+  if (field.is_array()) {
+    for (const auto& label : field) {
+      if (!label.is_string()) break;
+      labels.push_back(label.get<std::string>());
+    }
+    if (labels.size() == field.size()) return labels;
+  }
+  throw Error("field 'candidate_labels' must be a list of strings or a comma-separated string");
 }
 
-class Progress {
- public:
-  Progress() : enabled_(::isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
-  void add(size_t n) {
-    done_ += n;
-    if (!enabled_) return;
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "\r%zu texts, %.2f texts/s", done_, seconds > 0 ? done_ / seconds : 0.0);
-  }
-  ~Progress() {
-    if (enabled_ && done_ > 0) std::fprintf(stderr, "\n");
-  }
+bool same_arguments(const Item& a, const Item& b) {
+  return a.labels == b.labels && a.options.hypothesis_template == b.options.hypothesis_template &&
+         a.options.multi_label == b.options.multi_label;
+}
 
- private:
-  bool enabled_;
-  size_t done_ = 0;
-  std::chrono::steady_clock::time_point start_;
-};
-
-int run_stream(const ZeroShotClassificationPipeline& classifier, const std::vector<std::string>& labels,
-               const ZeroShotOptions& options, size_t batch_size) {
-  Progress progress;
-  int failures = 0;
-  std::string line;
-  std::vector<std::string> batch;
-  auto flush = [&] {
-    if (batch.empty()) return;
+int run_zero_shot(CLI::App* cmd, const ZeroShotArgs& args) {
+  // Everything that needs no model, first.
+  out().require_open();
+  check_environment();
+  const std::vector<std::string> labels = labels_in_order(cmd);
+  require_utf8(args.hypothesis_template, "--template");
+  const ZeroShotOptions options{args.hypothesis_template, args.multi_label};
+  for (size_t i = 0; i < args.texts.size(); ++i) {
+    require_utf8(args.texts[i], "TEXT " + std::to_string(i + 1));
+    if (args.texts[i].empty())
+      throw UsageError("TEXT " + std::to_string(i + 1) + " is empty (transformers: You must include at least one label "
+                       "and at least one sequence.)");
+  }
+  if (!args.texts.empty() && cmd->count("--input")) throw UsageError("give TEXT arguments or --input, not both");
+  std::optional<Stream> stream;
+  if (args.texts.empty()) stream.emplace("zero-shot", args.stream);
+  const bool labels_per_record = stream && stream->format() == InputFormat::Jsonl;
+  if (labels.empty() && !labels_per_record)
+    throw UsageError("no candidate labels: give --label LABEL (repeatable) or --labels 'a,b'" +
+                     std::string(stream ? ", or candidate_labels in JSONL records (--input-format jsonl)" : ""));
+  if (!labels.empty()) {
     try {
-      for (const auto& result : classifier.classify(batch, labels, options)) std::cout << to_json(result).dump() << "\n";
+      ZeroShotClassificationPipeline::check_arguments(labels, options);
     } catch (const Error& e) {
-      // One bad text must not lose the others: classify them one by one.
-      for (const auto& text : batch) {
-        try {
-          std::cout << to_json(classifier.classify(text, labels, options)).dump() << "\n";
-        } catch (const Error& each) {
-          std::cerr << "lmpipe: error: " << each.what() << "\n";
-          std::cout << json{{"sequence", text}, {"error", each.what()}}.dump() << "\n";
-          ++failures;
-        }
-      }
+      throw UsageError(e.what());
     }
-    std::cout.flush();
-    progress.add(batch.size());
-    batch.clear();
+  }
+
+  HubOptions hub;
+  hub.revision = args.revision;
+  const auto loading = std::chrono::steady_clock::now();
+  const std::filesystem::path model_dir = resolve_model(args.model, hub);
+  ZeroShotClassificationPipeline classifier(model_dir);
+  log_info("zero-shot: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  if (!labels.empty()) {
+    try {
+      classifier.check_hypotheses_fit(labels, options);
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
+
+  if (!stream) {
+    auto results = classifier.classify(args.texts, labels, options);
+    json printed = json::array();
+    for (const auto& r : results) printed.push_back(to_json(r));
+    out().write((results.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    return kExitOk;
+  }
+
+  StreamTask<Item> task;
+  task.parse = [&](Record& record) {
+    Item item{record.text({"text", "sequences", "sequence"}), labels, options};
+    if (item.text.empty())
+      throw Error("empty text (transformers: You must include at least one label and at least one sequence.)");
+    bool own_arguments = false;
+    if (const json* field = record.field("candidate_labels")) {
+      item.labels = labels_of(*field);
+      own_arguments = true;
+    }
+    if (const json* field = record.field("hypothesis_template")) {
+      if (!field->is_string()) throw Error("field 'hypothesis_template' must be a string");
+      item.options.hypothesis_template = field->get<std::string>();
+      own_arguments = true;
+    }
+    if (const json* field = record.field("multi_label")) {
+      if (!field->is_boolean()) throw Error("field 'multi_label' must be true or false");
+      item.options.multi_label = field->get<bool>();
+    }
+    if (item.labels.empty())
+      throw Error("no candidate labels: give candidate_labels in the record, or --label/--labels");
+    if (own_arguments) ZeroShotClassificationPipeline::check_arguments(item.labels, item.options);
+    return item;
   };
-  while (std::getline(std::cin, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    try {
-      batch.push_back(text_of_line(line));
-    } catch (const Error& e) {
-      flush();
-      std::cerr << "lmpipe: error: " << e.what() << "\n";
-      std::cout << json{{"error", e.what()}}.dump() << "\n";
-      ++failures;
-      continue;
+  task.run = [&](const std::vector<Item>& items) {
+    std::vector<json> results;
+    // Consecutive records with the same labels and options classify together.
+    for (size_t first = 0, end; first < items.size(); first = end) {
+      std::vector<std::string> texts{items[first].text};
+      for (end = first + 1; end < items.size() && same_arguments(items[end], items[first]); ++end)
+        texts.push_back(items[end].text);
+      for (const auto& r : classifier.classify(texts, items[first].labels, items[first].options))
+        results.push_back(to_json(r));
     }
-    if (batch.size() >= batch_size || !more_input_ready()) flush();
-  }
-  flush();
-  return failures == 0 ? 0 : 1;
+    return results;
+  };
+  return stream->run(task);
 }
 
 }  // namespace
 
-void register_zero_shot(CLI::App& app) {
+Command register_zero_shot(CLI::App& app) {
   auto args = std::make_shared<ZeroShotArgs>();
   CLI::App* cmd = app.add_subcommand("zero-shot", "zero-shot-classification with an NLI model");
-  cmd->add_option("-m,--model", args->model, "model directory or Hub id")->capture_default_str();
+  cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->capture_default_str();
   cmd->add_option("--revision", args->revision, "Hub revision (branch, tag or commit)")->capture_default_str();
-  cmd->add_option("-l,--labels", args->labels, "candidate labels, comma-separated")->required();
-  cmd->add_option("-t,--template", args->hypothesis_template, "hypothesis template with {} for the label")
+  cmd->add_option("--label", args->label, "A candidate label, as is (repeat for each label)")->allow_extra_args(false);
+  cmd->add_option("-l,--labels", args->labels, "Candidate labels separated by commas, as Python splits a string")
+      ->allow_extra_args(false);
+  cmd->add_option("-t,--template,--hypothesis-template", args->hypothesis_template,
+                  "Hypothesis template: Python's str.format with the label ({} once; {{ and }} for braces)")
       ->capture_default_str();
-  cmd->add_flag("--multi-label", args->multi_label, "score each label independently");
-  cmd->add_option("--batch-size", args->batch_size, "texts per forward pass when reading stdin")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("texts", args->texts, "texts to classify; none: one per line (or JSONL) from stdin");
-  cmd->callback([args] {
-    std::vector<std::string> labels = ZeroShotClassificationPipeline::parse_labels(args->labels);
-    if (labels.empty()) throw Error("--labels: no candidate labels given");
-    ZeroShotOptions options{args->hypothesis_template, args->multi_label};
-    HubOptions hub;
-    hub.revision = args->revision;
-    ZeroShotClassificationPipeline classifier(resolve_model(args->model, hub));
-    if (args->texts.empty()) {
-      int rc = run_stream(classifier, labels, options, args->batch_size);
-      if (rc != 0) throw CLI::RuntimeError(rc);
-      return;
-    }
-    auto results = classifier.classify(args->texts, labels, options);
-    if (results.size() == 1) {
-      std::cout << to_json(results[0]).dump(2) << "\n";
-    } else {
-      json out = json::array();
-      for (const auto& r : results) out.push_back(to_json(r));
-      std::cout << out.dump(2) << "\n";
-    }
-  });
+  cmd->add_flag("--multi-label", args->multi_label, "Score each label on its own (entailment vs contradiction)");
+  args->stream.add_to(cmd, 8);
+  cmd->add_option("texts", args->texts, "Texts to classify; none: one per line from stdin or --input");
+  cmd->footer(
+      "Texts that start with '-' go after '--': lmpipe zero-shot -l a,b -- '-5 degrees and snow'.\n"
+      "Streaming (no TEXT): one JSON result per input line. JSONL records ({\"text\": ...}) may carry\n"
+      "candidate_labels (a list, or a comma-separated string), hypothesis_template and multi_label;\n"
+      "other fields (\"id\", ...) are copied to the result. A bad line gives {\"line\": N, \"error\": ...}\n"
+      "and the rest goes on; the exit status is then 1.");
+  return {cmd, [cmd, args] { return run_zero_shot(cmd, *args); }};
 }
 
 }  // namespace lmpipe::cli

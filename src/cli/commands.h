@@ -1,12 +1,17 @@
 #pragma once
-// Each subcommand lives in its own cmd_*.cpp and registers itself on the app.
+// Each subcommand lives in its own cmd_*.cpp: it adds its parser to the app and returns what to
+// run once the command line is parsed (command.h says what that run does, in which order).
 #include <CLI/CLI.hpp>
+#include <vector>
+
+#include "cli/command.h"
 
 namespace lmpipe::cli {
 
-void register_tokenize(CLI::App& app);
-void register_zero_shot(CLI::App& app);
-void register_download(CLI::App& app);  // `download` and `cache list`
-void register_serve(CLI::App& app);
+Command register_zero_shot(CLI::App& app);
+Command register_tokenize(CLI::App& app);
+std::vector<Command> register_download(CLI::App& app);  // `download` and `cache list`
+Command register_version(CLI::App& app);                // also `lmpipe --version`
+Command register_serve(CLI::App& app);
 
 }  // namespace lmpipe::cli

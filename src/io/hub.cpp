@@ -1,6 +1,10 @@
 #include "io/hub.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -10,6 +14,7 @@
 #include "io/hub_download.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/log.h"
 
 namespace fs = std::filesystem;
 
@@ -78,13 +83,21 @@ Resolved resolve_options(const HubOptions& o) {
   return r;
 }
 
-bool weights_complete(const fs::path& dir, const std::string& single, const std::string& index) {
+// Whether a cache path exists; throws naming the path when the cache cannot be read there
+// (permission denied, ...), which would otherwise look like a missing file.
+bool present(const fs::path& path) {
   std::error_code ec;
-  if (fs::exists(dir / single, ec)) return true;
-  if (!fs::exists(dir / index, ec)) return false;
+  bool exists = fs::exists(path, ec);
+  if (ec) throw Error(path.string() + ": " + ec.message());
+  return exists;
+}
+
+bool weights_complete(const fs::path& dir, const std::string& single, const std::string& index) {
+  if (present(dir / single)) return true;
+  if (!present(dir / index)) return false;
   try {
     for (const auto& shard : index_shards(dir / index, index)) {
-      if (!fs::exists(dir / shard, ec)) return false;
+      if (!present(dir / shard)) return false;
     }
   } catch (const Error&) {
     return false;
@@ -92,32 +105,48 @@ bool weights_complete(const fs::path& dir, const std::string& single, const std:
   return true;
 }
 
-// The cached snapshot of the revision when it holds a config and complete weights. The
-// downloader fetches the weights last, so complete weights mean a complete snapshot; a snapshot
-// Python wrote has the same files when it came from a pipeline.
-std::optional<fs::path> complete_snapshot(const hub::RepoCache& repo, const std::string& revision) {
-  auto commit = repo.cached_commit(revision);
-  if (!commit) return std::nullopt;
-  fs::path dir = repo.snapshot(*commit);
-  std::error_code ec;
-  if (!fs::exists(dir / "config.json", ec)) return std::nullopt;
-  if (weights_complete(dir, "model.safetensors", "model.safetensors.index.json") ||
-      weights_complete(dir, "pytorch_model.bin", "pytorch_model.bin.index.json")) {
-    return dir;
+// tokenizer.json, or the legacy vocabulary files a tokenizer can be converted from.
+bool has_tokenizer_files(const fs::path& dir) {
+  for (const char* f : {"tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "spm.model",
+                        "sentencepiece.bpe.model", "tokenizer.model"}) {
+    if (present(dir / f)) return true;
   }
-  return std::nullopt;
+  return false;
 }
 
-[[noreturn]] void throw_offline_miss(const std::string& repo_id, const Resolved& r) {
-  throw Error("model '" + repo_id + "' (revision " + r.revision + ") is not in the Hugging Face cache at " +
-              r.settings.cache_dir.string() +
-              ", and HF_HUB_OFFLINE is set so nothing may be downloaded; run `lmpipe download " + repo_id +
+// The cached snapshot of the revision, or what it lacks. Complete means config.json, tokenizer
+// files and complete weights (tokenizer_only: tokenizer files); anything less is completed from
+// the Hub (e.g. a snapshot whose tokenizer files were deleted). The downloader fetches the
+// weights last, so complete weights also mean the optional files before them were fetched.
+struct Snapshot {
+  std::optional<fs::path> dir;  // when complete
+  std::string missing;          // else what it lacks
+};
+
+Snapshot cached_snapshot(const hub::RepoCache& repo, const std::string& revision, bool tokenizer_only) {
+  auto commit = repo.cached_commit(revision);
+  if (!commit) return {std::nullopt, "no snapshot of revision " + revision};
+  fs::path dir = repo.snapshot(*commit);
+  if (!present(dir)) return {std::nullopt, "no snapshot of revision " + revision};
+  if (!tokenizer_only && !present(dir / "config.json")) return {std::nullopt, "its snapshot has no config.json"};
+  if (!has_tokenizer_files(dir)) return {std::nullopt, "its snapshot has no tokenizer files"};
+  if (!tokenizer_only && !weights_complete(dir, "model.safetensors", "model.safetensors.index.json") &&
+      !weights_complete(dir, "pytorch_model.bin", "pytorch_model.bin.index.json")) {
+    return {std::nullopt, "its snapshot has no complete weights"};
+  }
+  return {dir, ""};
+}
+
+[[noreturn]] void throw_offline_miss(const std::string& repo_id, const Resolved& r, const std::string& missing) {
+  throw Error("model '" + repo_id + "' (revision " + r.revision + ") is not complete in the Hugging Face cache at " +
+              r.settings.cache_dir.string() + " (" + missing +
+              "), and HF_HUB_OFFLINE is set so nothing may be downloaded; run `lmpipe download " + repo_id +
               "` with network access first, or unset HF_HUB_OFFLINE");
 }
 
 // Asks the Hub which commit the revision is and which files it has, then fetches what the
 // model needs into the snapshot of that commit.
-fs::path fetch_snapshot(const std::string& repo_id, const Resolved& r) {
+fs::path fetch_snapshot(const std::string& repo_id, const Resolved& r, bool tokenizer_only) {
   const hub::HubSettings& s = r.settings;
   hub::RepoCache repo(s.cache_dir, repo_id);
   std::string what = "model '" + repo_id + "'";
@@ -147,11 +176,13 @@ fs::path fetch_snapshot(const std::string& repo_id, const Resolved& r) {
   std::set<std::string> available(repo_files.begin(), repo_files.end());
 
   std::vector<std::string> files = select_model_files(repo_files);
-  bool has_weights = std::any_of(files.begin(), files.end(), [](const std::string& f) {
-    return f == "model.safetensors" || f == "model.safetensors.index.json" || f == "pytorch_model.bin" ||
-           f == "pytorch_model.bin.index.json";
-  });
-  if (!has_weights) {
+  auto is_weights = [](const std::string& f) {
+    return f.ends_with("model.safetensors") || f.ends_with("model.safetensors.index.json") ||
+           f.ends_with("pytorch_model.bin") || f.ends_with("pytorch_model.bin.index.json");
+  };
+  if (tokenizer_only) {
+    std::erase_if(files, is_weights);
+  } else if (!std::any_of(files.begin(), files.end(), is_weights)) {
     throw Error(what + " (revision " + r.revision + ") has no model.safetensors or pytorch_model.bin weights on " +
                 s.endpoint + "; lmpipe cannot load it");
   }
@@ -170,13 +201,22 @@ fs::path fetch_snapshot(const std::string& repo_id, const Resolved& r) {
   return repo.snapshot(commit);
 }
 
-fs::path resolve_hub_model(const std::string& repo_id, const Resolved& r, bool check_for_updates) {
+fs::path resolve_hub_model(const std::string& repo_id, const Resolved& r, bool check_for_updates, bool tokenizer_only) {
   hub::RepoCache repo(r.settings.cache_dir, repo_id);
   if (r.offline || !check_for_updates) {
-    if (auto dir = complete_snapshot(repo, r.revision)) return *dir;
-    if (r.offline) throw_offline_miss(repo_id, r);
+    Snapshot cached = cached_snapshot(repo, r.revision, tokenizer_only);
+    if (cached.dir) return *cached.dir;
+    if (r.offline) throw_offline_miss(repo_id, r, cached.missing);
+    log_info("model '" + repo_id + "': " + cached.missing + " in the cache at " + r.settings.cache_dir.string() +
+             "; asking " + r.settings.endpoint);
   }
-  return fetch_snapshot(repo_id, r);
+  return fetch_snapshot(repo_id, r, tokenizer_only);
+}
+
+// A directory this process may list and read files from.
+void require_readable_dir(const fs::path& dir) {
+  if (::access(dir.c_str(), R_OK | X_OK) != 0)
+    throw Error("model directory '" + dir.string() + "': cannot read it: " + std::strerror(errno));
 }
 
 }  // namespace
@@ -245,18 +285,49 @@ std::vector<std::string> index_shards(const fs::path& index_file, const std::str
   return {shards.begin(), shards.end()};
 }
 
-fs::path resolve_model(const std::string& name_or_path, const HubOptions& options) {
+void require_model_dir(const fs::path& dir) {
   std::error_code ec;
-  if (!name_or_path.empty() && fs::is_directory(name_or_path, ec)) return name_or_path;
+  fs::file_status status = fs::status(dir, ec);
+  if (!fs::exists(status))
+    throw Error("model directory '" + dir.string() + "': " +
+                (ec && ec != std::errc::no_such_file_or_directory ? ec.message() : "no such directory"));
+  if (!fs::is_directory(status)) throw Error("model directory '" + dir.string() + "': not a directory");
+  require_readable_dir(dir);
+  if (!present(dir / "config.json"))
+    throw Error("'" + dir.string() + "' is not a model directory: it has no config.json (a model directory holds "
+                "config.json, the weights and the tokenizer files, as a model repository on the Hugging Face Hub)");
+}
+
+fs::path resolve_model(const std::string& name_or_path, const HubOptions& options) {
+  if (name_or_path.empty()) throw Error("model: empty name (give a model directory or a Hugging Face model id)");
+  std::error_code ec;
+  fs::file_status status = fs::status(name_or_path, ec);
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status))
+      throw Error("model '" + name_or_path + "' is a file, not a model directory (give the directory that holds "
+                  "config.json, the weights and the tokenizer files)");
+    if (options.tokenizer_only) {
+      require_readable_dir(name_or_path);
+    } else {
+      require_model_dir(name_or_path);
+    }
+    log_debug("model '" + name_or_path + "': local directory");
+    return name_or_path;
+  }
+  // Not there, or not reachable (a parent that is a file or may not be searched).
+  if (ec && ec != std::errc::no_such_file_or_directory) throw Error("model '" + name_or_path + "': " + ec.message());
   if (!is_hub_model_id(name_or_path)) {
     throw Error("model '" + name_or_path + "': no such directory, and not a valid Hugging Face model id (org/name)");
   }
-  return resolve_hub_model(name_or_path, resolve_options(options), options.check_for_updates);
+  fs::path dir = resolve_hub_model(name_or_path, resolve_options(options), options.check_for_updates,
+                                   options.tokenizer_only);
+  log_info("model '" + name_or_path + "': " + dir.string());
+  return dir;
 }
 
 fs::path download_model(const std::string& repo_id, const HubOptions& options) {
   if (!is_hub_model_id(repo_id)) throw Error("'" + repo_id + "' is not a valid Hugging Face model id (org/name)");
-  return resolve_hub_model(repo_id, resolve_options(options), true);
+  return resolve_hub_model(repo_id, resolve_options(options), true, options.tokenizer_only);
 }
 
 }  // namespace lmpipe

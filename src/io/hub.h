@@ -19,13 +19,22 @@ struct HubOptions {
   // snapshot of it (resolve_model otherwise uses that snapshot without touching the network).
   bool check_for_updates = false;
   bool progress = true;  // progress on stderr for large files (off with $HF_HUB_DISABLE_PROGRESS_BARS)
+  // Only what a tokenizer needs (config.json and the tokenizer files; no weights), for
+  // `lmpipe tokenize`; a local directory then needs no config.json.
+  bool tokenizer_only = false;
 };
 
-// An existing directory is returned as is. Otherwise `name_or_path` is a Hub model id: its
-// cached snapshot of `revision` when complete, else the files a pipeline needs are downloaded
-// (config, tokenizer, weights) and the snapshot directory is returned. Offline, only the cache
-// is used. Throws lmpipe::Error naming the model (and the cache or endpoint) on failure.
+// An existing directory is returned as is, once checked (require_model_dir). Otherwise
+// `name_or_path` is a Hub model id: its cached snapshot of `revision` when complete (config,
+// tokenizer files, weights), else what is missing is downloaded (config, tokenizer, weights) and
+// the snapshot directory is returned. Offline, only the cache is used. Throws lmpipe::Error
+// naming the model and the cause (no such directory, a file, permission denied, not a model
+// directory, not in the cache, the Hub's answer) on failure.
 std::filesystem::path resolve_model(const std::string& name_or_path, const HubOptions& options = {});
+
+// Throws lmpipe::Error unless `dir` is a readable directory with a config.json, naming the cause
+// ("not a directory", "Permission denied", "not a model directory: it has no config.json").
+void require_model_dir(const std::filesystem::path& dir);
 
 // `lmpipe download`: resolve_model for a Hub id that always asks the Hub (unless offline).
 std::filesystem::path download_model(const std::string& repo_id, const HubOptions& options = {});

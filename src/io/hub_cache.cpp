@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -74,9 +76,16 @@ fs::path RepoCache::lock_file(const std::string& etag) const {
 
 std::optional<std::string> RepoCache::cached_commit(const std::string& revision) const {
   if (is_commit_hash(revision)) return revision;
-  std::ifstream in(dir_ / "refs" / revision);
+  const fs::path ref = dir_ / "refs" / revision;
+  std::error_code ec;
+  if (!fs::exists(ref, ec)) {
+    if (ec) throw Error(ref.string() + ": " + ec.message());
+    return std::nullopt;
+  }
+  std::ifstream in(ref);
+  if (!in) throw Error(ref.string() + ": cannot read: " + std::strerror(errno));
   std::string commit;
-  if (!in || !std::getline(in, commit)) return std::nullopt;
+  if (!std::getline(in, commit)) return std::nullopt;
   while (!commit.empty() && (commit.back() == '\r' || commit.back() == ' ')) commit.pop_back();
   if (!is_commit_hash(commit)) return std::nullopt;
   return commit;
@@ -146,38 +155,69 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
 }
 
 std::vector<CachedModel> scan_cache(const fs::path& cache_dir) {
-  std::vector<CachedModel> models;
   std::error_code ec;
-  if (!fs::is_directory(cache_dir, ec)) return models;
-  for (const auto& entry : fs::directory_iterator(cache_dir, ec)) {
+  fs::file_status status = fs::status(cache_dir, ec);
+  if (!fs::exists(status)) {
+    throw Error("no Hugging Face cache at " + cache_dir.string() + ": " +
+                (ec && ec != std::errc::no_such_file_or_directory ? ec.message() : "no such directory") +
+                " (HF_HUB_CACHE or HF_HOME choose where it is; a download creates it)");
+  }
+  if (!fs::is_directory(status)) throw Error("Hugging Face cache " + cache_dir.string() + ": not a directory");
+  fs::directory_iterator entries(cache_dir, ec);
+  if (ec) throw Error("Hugging Face cache " + cache_dir.string() + ": cannot list it: " + ec.message());
+
+  std::vector<CachedModel> models;
+  for (const auto& entry : entries) {
     std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || name.rfind("models--", 0) != 0) continue;
+    if (!entry.is_directory(ec) || name.rfind("models--", 0) != 0) continue;
     CachedModel m;
     m.dir = entry.path();
-    m.repo_id = name.substr(8);
-    for (size_t pos; (pos = m.repo_id.find("--")) != std::string::npos;) m.repo_id.replace(pos, 2, "/");
+    for (size_t i = 8; i < name.size(); ++i) {  // "models--org--name" -> "org/name"
+      bool separator = name.compare(i, 2, "--") == 0;
+      m.repo_id += separator ? '/' : name[i];
+      i += separator;
+    }
     RepoCache repo(cache_dir, m.repo_id);
-    fs::path refs = m.dir / "refs";
-    if (fs::is_directory(refs, ec)) {
-      for (const auto& r : fs::recursive_directory_iterator(refs, ec)) {
-        if (!r.is_regular_file()) continue;
-        std::string revision = r.path().lexically_relative(refs).generic_string();
+    // Each folder of the model, listed with what cannot be read recorded, not skipped silently.
+    auto list = [&m](const fs::path& dir, bool recursive, auto&& visit) {
+      std::error_code err;
+      if (!fs::exists(dir, err)) {
+        if (err) m.problems.push_back(dir.string() + ": " + err.message());
+        return;
+      }
+      fs::recursive_directory_iterator it(dir, err), end;
+      while (!err && it != end) {
+        if (!recursive) it.disable_recursion_pending();
+        visit(*it);
+        it.increment(err);
+      }
+      if (err) m.problems.push_back(dir.string() + ": " + err.message());
+    };
+    const fs::path refs = m.dir / "refs";
+    list(refs, true, [&](const fs::directory_entry& r) {  // recursive: a branch name may hold '/'
+      std::error_code err;
+      if (!r.is_regular_file(err)) return;
+      std::string revision = r.path().lexically_relative(refs).generic_string();
+      try {
         if (auto commit = repo.cached_commit(revision)) m.refs.emplace_back(revision, *commit);
+      } catch (const Error& e) {
+        m.problems.push_back(e.what());
       }
-    }
-    if (fs::is_directory(m.dir / "snapshots", ec)) {
-      for (const auto& s : fs::directory_iterator(m.dir / "snapshots", ec)) {
-        if (s.is_directory()) m.snapshots.push_back(s.path().filename().string());
+    });
+    list(m.dir / "snapshots", false, [&](const fs::directory_entry& snapshot) {
+      std::error_code err;
+      if (snapshot.is_directory(err)) m.snapshots.push_back(snapshot.path().filename().string());
+    });
+    list(m.dir / "blobs", false, [&](const fs::directory_entry& b) {
+      std::error_code err;
+      if (!b.is_regular_file(err)) return;
+      auto size = b.file_size(err);
+      if (err) {
+        m.problems.push_back(b.path().string() + ": " + err.message());
+        return;
       }
-    }
-    if (fs::is_directory(m.dir / "blobs", ec)) {
-      for (const auto& b : fs::directory_iterator(m.dir / "blobs", ec)) {
-        if (!b.is_regular_file()) continue;
-        auto size = b.file_size(ec);
-        if (ec) continue;
-        (b.path().extension() == ".incomplete" ? m.incomplete_bytes : m.size_on_disk) += size;
-      }
-    }
+      (b.path().extension() == ".incomplete" ? m.incomplete_bytes : m.size_on_disk) += size;
+    });
     std::sort(m.refs.begin(), m.refs.end());
     std::sort(m.snapshots.begin(), m.snapshots.end());
     models.push_back(std::move(m));

@@ -37,7 +37,8 @@ class RepoCache {
   std::filesystem::path snapshot(const std::string& commit) const { return dir_ / "snapshots" / commit; }
   std::filesystem::path lock_file(const std::string& etag) const;
 
-  // The commit a revision names, from the cache alone: a commit hash as is, else refs/<revision>.
+  // The commit a revision names, from the cache alone: a commit hash as is, else refs/<revision>;
+  // none when that file is absent. Throws lmpipe::Error when it cannot be read.
   std::optional<std::string> cached_commit(const std::string& revision) const;
   // Records refs/<revision> = commit (atomically); nothing to do when revision is the commit.
   void write_ref(const std::string& revision, const std::string& commit) const;
@@ -75,9 +76,12 @@ struct CachedModel {
   std::vector<std::string> snapshots;                      // commits with a snapshot folder
   std::uintmax_t size_on_disk = 0;                         // complete blobs
   std::uintmax_t incomplete_bytes = 0;                     // partial downloads
+  std::vector<std::string> problems;  // what could not be read ("<path>: Permission denied")
 };
 
-// The models in a cache directory, sorted by repo id (an absent directory gives none).
+// The models in a cache directory, sorted by repo id. Throws lmpipe::Error when the directory
+// does not exist, is not a directory or cannot be listed; a model folder that cannot be read in
+// full is listed with its problems.
 std::vector<CachedModel> scan_cache(const std::filesystem::path& cache_dir);
 
 }  // namespace lmpipe::hub

@@ -34,8 +34,7 @@ void read_safetensors(const std::filesystem::path& file, Checkpoint& out) {
                 std::to_string(mapped->size()) + " bytes)");
   json header;
   try {
-    header = json::parse(reinterpret_cast<const char*>(mapped->data() + 8),
-                         reinterpret_cast<const char*>(mapped->data() + 8 + header_size));
+    header = parse_json(std::string_view(reinterpret_cast<const char*>(mapped->data() + 8), header_size));
   } catch (const json::parse_error& e) {
     throw Error(where + ": invalid JSON header: " + e.what());
   }

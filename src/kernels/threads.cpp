@@ -1,10 +1,12 @@
-// The kernels' thread count: LMPIPE_NUM_THREADS, else what OpenMP reports for the hardware.
+// The kernels' thread count: LMPIPE_NUM_THREADS, else (unset, empty or 0) what OpenMP reports for
+// the hardware.
 #include "kernels/threads.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <string>
 
@@ -18,10 +20,12 @@ std::atomic<int>& threads() {
     const char* env = std::getenv("LMPIPE_NUM_THREADS");
     if (!env || !*env) return omp_get_max_threads();
     char* end = nullptr;
+    errno = 0;
     long v = std::strtol(env, &end, 10);
-    if (*end != '\0' || v < 1 || v > 4096)
-      throw Error("LMPIPE_NUM_THREADS='" + std::string(env) + "': expected a thread count from 1 to 4096");
-    return static_cast<int>(v);
+    if (*end != '\0' || errno != 0 || v < 0 || v > 4096)
+      throw Error("LMPIPE_NUM_THREADS='" + std::string(env) +
+                  "': expected a thread count from 1 to 4096, or 0 for all cores");
+    return v == 0 ? omp_get_max_threads() : static_cast<int>(v);
   }()};
   return n;
 }

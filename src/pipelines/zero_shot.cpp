@@ -6,7 +6,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "io/hub.h"
 #include "lmpipe/tokenizer.h"
+#include "pipelines/py_format.h"
 #include "models/model.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -23,25 +25,13 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-// Python's str.format with one positional argument, for the "{}" / "{0}" fields templates use.
-std::string format_template(const std::string& tmpl, const std::string& label) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl.compare(i, 2, "{{") == 0) { out += '{'; ++i; continue; }
-    if (tmpl.compare(i, 2, "}}") == 0) { out += '}'; ++i; continue; }
-    if (tmpl[i] == '{') {
-      size_t close = tmpl.find('}', i);
-      std::string field = close == std::string::npos ? "?" : tmpl.substr(i + 1, close - i - 1);
-      if (field.empty() || field == "0") {
-        out += label;
-        i = close;
-        continue;
-      }
-      throw Error("hypothesis_template \"" + tmpl + "\": unsupported format field '{" + field + "}' (use {})");
-    }
-    out += tmpl[i];
-  }
-  return out;
+// A hypothesis as messages quote it: long ones cut short.
+std::string quote_shortened(const std::string& text) {
+  constexpr size_t kMax = 80;
+  if (text.size() <= kMax) return "\"" + text + "\"";
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return "\"" + text.substr(0, cut) + "...\"";
 }
 
 }  // namespace
@@ -69,7 +59,7 @@ struct ZeroShotClassificationPipeline::Impl {
 };
 
 ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir)
-    : impl_(new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir)}) {
+    : impl_((require_model_dir(model_dir), new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir)})) {
   for (const auto& [label, id] : impl_->model->labels().label2id) {
     std::string lower = label;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -105,6 +95,46 @@ std::vector<std::string> ZeroShotClassificationPipeline::parse_labels(const std:
   return labels;
 }
 
+std::vector<std::string> ZeroShotClassificationPipeline::hypotheses(const std::vector<std::string>& labels,
+                                                                   const ZeroShotOptions& options) {
+  if (labels.empty()) throw Error("You must include at least one label and at least one sequence.");
+  const std::string& tmpl = options.hypothesis_template;
+  std::vector<std::string> out;
+  for (const auto& label : labels) {
+    try {
+      out.push_back(py_format(tmpl, {label}));
+    } catch (const Error& e) {
+      throw Error("hypothesis_template \"" + tmpl + "\" with the label \"" + label + "\": " + e.what() +
+                  " (as Python's str.format raises it; the template takes the label in one {}, and {{ and }} for "
+                  "literal braces)");
+    }
+    // transformers' check: formatting the first label must change the template.
+    if (out.size() == 1 && out[0] == tmpl)
+      throw Error("The provided hypothesis_template \"" + tmpl +
+                  "\" was not able to be formatted with the target labels. Make sure the passed template "
+                  "includes formatting syntax such as {} where the label should go.");
+  }
+  return out;
+}
+
+void ZeroShotClassificationPipeline::check_arguments(const std::vector<std::string>& labels, const ZeroShotOptions& options) {
+  hypotheses(labels, options);
+}
+
+void ZeroShotClassificationPipeline::check_hypotheses_fit(const std::vector<std::string>& labels,
+                                                          const ZeroShotOptions& options) const {
+  const size_t positions = static_cast<size_t>(impl_->model->max_positions());
+  for (const auto& hypothesis : hypotheses(labels, options)) {
+    // With an empty text: the special tokens of a pair and the hypothesis.
+    size_t tokens = impl_->tokenizer.encode_pair("", hypothesis).size();
+    if (tokens > positions)
+      throw Error("the hypothesis " + quote_shortened(hypothesis) + " is " + std::to_string(tokens) +
+                  " tokens with the special tokens of a pair, more than the " + std::to_string(positions) +
+                  " positions the model takes, so no text fits beside it (only the text can be truncated); "
+                  "shorten the hypothesis_template or the label");
+  }
+}
+
 std::unique_ptr<ZeroShotCall> ZeroShotClassificationPipeline::Impl::prepare(std::vector<std::string> sequences,
                                                                            std::vector<std::string> labels,
                                                                            const ZeroShotOptions& options) const {
@@ -112,14 +142,11 @@ std::unique_ptr<ZeroShotCall> ZeroShotClassificationPipeline::Impl::prepare(std:
     throw Error("You must include at least one label and at least one sequence.");
   for (const auto& s : sequences)
     if (s.empty()) throw Error("You must include at least one label and at least one sequence (got an empty text).");
-  if (format_template(options.hypothesis_template, labels[0]) == options.hypothesis_template)
-    throw Error("The provided hypothesis_template \"" + options.hypothesis_template +
-                "\" was not able to be formatted with the target labels. Make sure the passed template "
-                "includes formatting syntax such as {} where the label should go.");
+  const std::vector<std::string> hypothesis = hypotheses(labels, options);
 
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& sequence : sequences)
-    for (const auto& label : labels) pairs.emplace_back(sequence, format_template(options.hypothesis_template, label));
+    for (const auto& h : hypothesis) pairs.emplace_back(sequence, h);
 
   auto call = std::make_unique<ZeroShotCall>();
   call->encodings = encode_pairs(pairs);
@@ -157,6 +184,15 @@ std::vector<Encoding> ZeroShotClassificationPipeline::Impl::encode_pairs(
     if (enc.truncated)
       log_warning_once("input truncated to " + std::to_string(max_length) +
                        " tokens (the model's maximum, premise and hypothesis together); the rest was not classified");
+  // Without truncation (the text was too short to cut), a long hypothesis can overflow the
+  // position embeddings: say so here rather than fail inside the model.
+  const size_t positions = static_cast<size_t>(model->max_positions());
+  for (size_t i = 0; i < encodings.size(); ++i)
+    if (encodings[i].size() > positions)
+      throw Error("the hypothesis " + quote_shortened(pairs[i].second) + " leaves no room for the text: the pair is " +
+                  std::to_string(encodings[i].size()) + " tokens, more than the " + std::to_string(positions) +
+                  " positions the model takes, and only the text can be truncated; shorten the "
+                  "hypothesis_template or the label");
   return encodings;
 }
 
@@ -275,18 +311,16 @@ std::unique_ptr<Pipeline::Call> ZeroShotClassificationPipeline::prepare(const js
   } else {
     throw Error("zero-shot-classification: candidate_labels must be a string or a list of strings");
   }
-  auto flag = [&](const char* key, bool& value) {
-    if (!kwargs.contains(key)) return;
-    if (!kwargs[key].is_boolean()) throw Error(std::string("zero-shot-classification: ") + key + " must be true or false");
-    value = kwargs[key].get<bool>();
-  };
   if (kwargs.contains("hypothesis_template")) {
     if (!kwargs["hypothesis_template"].is_string())
       throw Error("zero-shot-classification: hypothesis_template must be a string");
     options.hypothesis_template = kwargs["hypothesis_template"].get<std::string>();
   }
-  flag("multi_label", options.multi_label);
-  flag("multi_class", options.multi_label);  // deprecated name
+  for (const char* flag : {"multi_label", "multi_class"}) {  // multi_class: the deprecated name
+    if (!kwargs.contains(flag)) continue;
+    if (!kwargs[flag].is_boolean()) throw Error(std::string("zero-shot-classification: ") + flag + " must be true or false");
+    options.multi_label = kwargs[flag].get<bool>();
+  }
 
   std::vector<std::string> sequences;
   if (inputs.is_string()) {

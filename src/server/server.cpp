@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "lmpipe/version.h"
 #include "server/context.h"
 #include "tokenizers/unicode.h"
 #include "util/error.h"
@@ -177,7 +178,7 @@ void Server::Impl::add_routes() {
               {"max_queue", b.max_queue},
               {"max_body_bytes", options.max_body_bytes},
               {"ready", ready},
-              {"version", LMPIPE_VERSION}};
+              {"version", version()}};
     reply_json(res, info);
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -213,7 +214,9 @@ void Server::start() {
     request_start = Clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  s.http.set_logger([&s](const httplib::Request& req, const httplib::Response& res) { s.log(req, res); });
+  // Counted and logged as the answer goes out (before its bytes: a client that has its answer
+  // finds it in /metrics), streams at their start.
+  s.http.set_post_routing_handler([&s](const httplib::Request& req, httplib::Response& res) { s.log(req, res); });
   s.http.set_error_handler(httplib::Server::HandlerWithResponse(
       [&s](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a route's own error

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "util/error.h"
 #include "util/mapped_file.h"
@@ -226,11 +227,15 @@ json byte_level_bpe(const Settings& s, bool roberta) {
 json wordpiece(const Settings& s) {
   const fs::path path = s.dir / "vocab.txt";
   json vocab = json::object();
+  std::unordered_map<std::string, size_t> position;  // of each token in `vocab`
   std::istringstream lines(read_text_file(path));
   std::string line;
   for (int64_t index = 0; std::getline(lines, line); ++index) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    vocab[line] = index;  // a repeated token keeps its last line, as transformers' load_vocab
+    // A repeated token keeps its last line, as transformers' load_vocab (a dict) does.
+    auto [it, added] = position.emplace(line, position.size());
+    if (added) json_append_unique(vocab, line, index);
+    else (vocab.get_ref<json::object_t&>().begin() + static_cast<std::ptrdiff_t>(it->second))->second = index;
   }
   auto id_of = [&](const std::string& t) -> std::optional<int64_t> {
     auto it = vocab.find(t);

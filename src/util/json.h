@@ -1,19 +1,27 @@
 #pragma once
 // JSON files with errors that name the file and the field.
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
+#include "lmpipe/json.h"
 #include "util/error.h"
 
 namespace lmpipe {
 
-using json = nlohmann::json;
+// Parses JSON text in linear time (ordered_json's own parser searches each object's keys for
+// every new key: quadratic in a 50,000-entry vocabulary). A repeated key keeps its first
+// position and its last value, as Python's json does. Throws json::parse_error.
+json parse_json(std::string_view text);
 
 // Parses a JSON file; throws lmpipe::Error "<path>: invalid JSON: ..." or "<path>: cannot open".
 json read_json_file(const std::filesystem::path& path);
+
+// Appends key: value to a JSON object without searching it for the key (which operator[]
+// does, linearly): for building large objects whose keys are known to be distinct.
+void json_append_unique(json& object, std::string key, json value);
 
 // Field access that throws lmpipe::Error "<where>: missing field 'key'" / "wrong type".
 const json& json_field(const json& j, const std::string& key, const std::string& where);
