@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `lmpipe serve` under load, on loopback only (BENCHMARKS.md, section 4): the bart-large-mnli
 # stand-in (tools/make_bart_large_mnli), 2 labels, short and mixed-length emails.
-#   1. the CLI's stdin mode on the same emails (batch sizes 1, 4, 8): its best emails/s;
+#   1. the CLI's stdin mode on the same emails (batch sizes $CLI_BATCH_SIZES, default 1 4 8): its best emails/s;
 #   2. wrk at concurrency 1, 8 and 64, each run bounded by $DURATION seconds, $ROUNDS rounds in
 #      alternating order: requests/s, p50/p99 latency;
 #   3. a soak of $SOAK requests (one good in ten, the others bad: invalid JSON and UTF-8, missing and wrong
@@ -58,7 +58,7 @@ load_run() {  # SET CONCURRENCY [REQUESTS_PER_THREAD]
 echo "## CLI stdin, 2 labels (emails/s after the first output)"
 for round in $(seq "$rounds"); do
   for set in short mixed; do
-    for batch in 1 4 8; do
+    for batch in ${CLI_BATCH_SIZES:-1 4 8}; do
       echo "cli round=$round set=$set batch_size=$batch $("$build/bench/serve_bench" cli "$build/lmpipe" "$model" "$work/$set.txt" --batch-size "$batch")"
     done
   done

@@ -19,6 +19,10 @@ namespace {
 
 // Pairs per forward pass: large enough to amortize weight reads, small enough to bound memory.
 constexpr size_t kMaxPairsPerForward = 16;
+// A forward pass reads every weight once, which costs about as much as computing this many
+// tokens (bart-large-mnli on 2 cores: ~45 ms of weight reads, ~2.4 ms of fp32 work per token).
+// A longer pair starts a new pass when padding the others to its length would cost more.
+constexpr size_t kPaddingWorthAPass = 32;
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
@@ -204,8 +208,11 @@ std::vector<float> ZeroShotClassificationPipeline::Impl::logits(const std::vecto
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pairs[a]->size() < pairs[b]->size(); });
   const bool with_types = tokenizer.returns_token_type_ids();
   std::vector<float> out;
-  for (size_t first = 0; first < order.size(); first += kMaxPairsPerForward) {
-    const size_t last = std::min(order.size(), first + kMaxPairsPerForward);
+  for (size_t first = 0, last = 0; first < order.size(); first = last) {
+    for (last = first + 1; last < order.size() && last - first < kMaxPairsPerForward; ++last) {
+      const size_t padding = (pairs[order[last]]->size() - pairs[order[last - 1]]->size()) * (last - first);
+      if (padding > kPaddingWorthAPass) break;
+    }
     std::vector<Encoding> chunk;
     for (size_t i = first; i < last; ++i) chunk.push_back(*pairs[order[i]]);
     tokenizer.pad(chunk);
