@@ -48,6 +48,10 @@ stop_server() {
   wait "$server_pid"  # exit status 0 after a graceful stop (set -e checks it)
   server_pid=""
 }
+drain() {  # waits until the server has answered everything (wrk leaves requests behind at its end)
+  until [ "$({ exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3; exec 3>&-; } 2>/dev/null |
+             awk '$1 == "lmpipe_requests_in_flight" {print $2}')" = 0 ]; do sleep 0.5; done
+}
 rss() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$server_pid/status"; }  # kB
 load_run() {  # SET CONCURRENCY [REQUESTS_PER_THREAD]
   local threads=$(( $2 < 2 ? 1 : 2 ))
@@ -68,10 +72,14 @@ echo "## server, wrk, ${duration}s per run"
 start_server
 echo "load time: $(grep -c . "$work/server.log") log lines; $(machine)"
 load_run short 8 >/dev/null  # warm-up
+drain
 for round in $(seq "$rounds"); do
   order="1 8 64"; [ $((round % 2)) = 0 ] && order="64 8 1"
   for set in short mixed; do
-    for c in $order; do echo "serve round=$round set=$set concurrency=$c $(load_run "$set" "$c")"; done
+    for c in $order; do
+      echo "serve round=$round set=$set concurrency=$c $(load_run "$set" "$c")"
+      drain
+    done
   done
 done
 stop_server

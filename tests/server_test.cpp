@@ -134,6 +134,7 @@ TEST(ServerRoutes, InfoAndMetrics) {
   EXPECT_EQ(metric(m, "lmpipe_requests_total{route=\"/\",status=\"400\"}"), 1) << m;
   EXPECT_EQ(metric(m, "lmpipe_requests_total{route=\"/info\",status=\"200\"}"), 1) << m;
   EXPECT_EQ(metric(m, "lmpipe_queue_depth"), 0);
+  EXPECT_EQ(metric(m, "lmpipe_requests_in_flight"), 0);
   EXPECT_EQ(metric(m, "lmpipe_batch_size_count"), 1);
   EXPECT_GT(metric(m, "lmpipe_tokens_total"), 10);
   EXPECT_EQ(metric(m, "lmpipe_batch_duration_seconds_bucket{le=\"+Inf\"}"), 1);

@@ -80,6 +80,11 @@ void Metrics::set_queue_depth(size_t depth) {
   queue_depth_ = depth;
 }
 
+void Metrics::add_in_flight(int delta) {
+  std::lock_guard lock(mutex_);
+  in_flight_ += delta;
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
@@ -91,6 +96,8 @@ std::string Metrics::render() const {
   request_seconds_.render(out, "lmpipe_request_duration_seconds");
   header(out, "lmpipe_queue_depth", "gauge", "Requests waiting for a batch.");
   out += "lmpipe_queue_depth " + std::to_string(queue_depth_) + "\n";
+  header(out, "lmpipe_requests_in_flight", "gauge", "Requests taken in for computing and not yet answered.");
+  out += "lmpipe_requests_in_flight " + std::to_string(in_flight_) + "\n";
   header(out, "lmpipe_queue_duration_seconds", "histogram", "Time a request waited before its batch started.");
   queue_seconds_.render(out, "lmpipe_queue_duration_seconds");
   header(out, "lmpipe_batches_total", "counter", "Batches run.");

@@ -39,6 +39,8 @@ class Metrics {
   // Time a request waited in the queue before its batch started.
   void queued_for(double seconds);
   void set_queue_depth(size_t depth);
+  // Requests taken in for computing (queued or in a batch) and not yet answered: +1 or -1.
+  void add_in_flight(int delta);
 
   std::string render() const;
 
@@ -48,6 +50,19 @@ class Metrics {
   Histogram request_seconds_, queue_seconds_, batch_seconds_, batch_size_, batch_tokens_;
   uint64_t tokens_ = 0, batches_ = 0;
   size_t queue_depth_ = 0;
+  int64_t in_flight_ = 0;
+};
+
+// Counts a request in flight for its lifetime.
+class InFlight {
+ public:
+  explicit InFlight(Metrics& metrics) : metrics_(metrics) { metrics_.add_in_flight(1); }
+  ~InFlight() { metrics_.add_in_flight(-1); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  Metrics& metrics_;
 };
 
 }  // namespace lmpipe::server

@@ -228,6 +228,7 @@ void completions(Context& context, const httplib::Request& req, httplib::Respons
   auto channel = std::make_shared<TextChannel>();
   const std::string text_in = prompt->get<std::string>();
   const bool queued = context.batcher->submit_exclusive([&context, channel, text_in, kwargs] {
+    InFlight counted(context.metrics);
     try {
       Completion c = context.model.complete(text_in, kwargs, [&](const std::string& text, bool) {
         if (channel->cancelled()) throw Cancelled{};

@@ -68,6 +68,7 @@ void Context::require_model() const {
 
 Outcome Context::compute(const json& inputs, const json& kwargs) {
   require_model();
+  InFlight counted(metrics);
   std::unique_ptr<Pipeline::Call> call;
   try {
     // Tokenizing here runs on the connection's thread; its own OpenMP team would only compete
