@@ -53,10 +53,26 @@ drain() {  # waits until the server has answered everything (wrk leaves requests
              awk '$1 == "lmpipe_requests_in_flight" {print $2}')" = 0 ]; do sleep 0.5; done
 }
 rss() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$server_pid/status"; }  # kB
-load_run() {  # SET CONCURRENCY [REQUESTS_PER_THREAD]
+answered() {  # requests the server has answered so far, all routes
+  { exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3; exec 3>&-; } 2>/dev/null |
+    awk '$1 ~ /^lmpipe_requests_total/ && $1 !~ /metrics/ {n += $2} END {print n + 0}'
+}
+load_run() {  # SET CONCURRENCY [REQUESTS]: wrk for $duration s, or until REQUESTS are answered
   local threads=$(( $2 < 2 ? 1 : 2 ))
-  BODIES="$work/$1.jsonl" REQUESTS_PER_THREAD="${3:-0}" \
-    wrk -t"$threads" -c"$2" -d"${duration}s" --timeout 120s -s "$root/bench/serve_wrk.lua" "http://127.0.0.1:$port/" | tail -1
+  if [ -z "${3:-}" ]; then
+    BODIES="$work/$1.jsonl" wrk -t"$threads" -c"$2" -d"${duration}s" --timeout 120s \
+      -s "$root/bench/serve_wrk.lua" "http://127.0.0.1:$port/" | tail -1
+    return
+  fi
+  # wrk has no request count: stop it (SIGINT ends it with its summary) once enough are answered.
+  local target=$(( $(answered) + $3 )) out="$work/wrk.out"
+  BODIES="$work/$1.jsonl" wrk -t"$threads" -c"$2" -d3600s --timeout 120s \
+    -s "$root/bench/serve_wrk.lua" "http://127.0.0.1:$port/" >"$out" &
+  local wrk_pid=$!
+  while [ "$(answered)" -lt "$target" ]; do sleep 0.2; done
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  tail -1 "$out"
 }
 
 echo "## CLI stdin, 2 labels (emails/s after the first output)"
@@ -86,10 +102,12 @@ stop_server
 
 echo "## soak: $soak requests (1 good : 9 bad), concurrency 16, fresh server"
 start_server
-duration=3600 load_run soak 16 250 >/dev/null  # warm-up: 500 requests
+load_run soak 16 1000 >/dev/null  # warm-up
+drain
 warm_hwm=$(rss VmHWM)
 echo "after warm-up: VmHWM ${warm_hwm} kB, VmRSS $(rss VmRSS) kB"
-echo "soak $(duration=3600 load_run soak 16 $((soak / 2)))"
+echo "soak $(load_run soak 16 "$soak")"
+drain
 end_hwm=$(rss VmHWM)
 echo "after soak: VmHWM ${end_hwm} kB, VmRSS $(rss VmRSS) kB, peak growth $(awk -v a="$warm_hwm" -v b="$end_hwm" 'BEGIN{printf "%.2f", 100*(b-a)/a}') %"
 grep -c ' 200 ' "$work/server.log" | sed 's/^/server log: 200 answers: /'

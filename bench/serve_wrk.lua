@@ -1,11 +1,9 @@
 -- wrk script for bench/run_serve_bench.sh: POSTs the request bodies of $BODIES (one JSON body
--- per line) in turn, each thread from its own starting point; with $REQUESTS_PER_THREAD set, each
--- thread stops after that many answers (wrk's -d bounds the time). Prints one JSON summary line.
+-- per line) in turn, each thread from its own starting point. Prints one JSON summary line.
 local bodies = {}
 for line in io.lines(os.getenv("BODIES")) do bodies[#bodies + 1] = line end
-local limit = tonumber(os.getenv("REQUESTS_PER_THREAD") or "0")
 local threads = {}
-local next_body, answered = 0, 0
+local next_body = 0
 
 function setup(thread)
   thread:set("id", #threads)
@@ -19,11 +17,6 @@ end
 function request()
   next_body = next_body % #bodies + 1
   return wrk.format("POST", "/", {["Content-Type"] = "application/json"}, bodies[next_body])
-end
-
-function response(status, headers, body)
-  answered = answered + 1
-  if limit > 0 and answered >= limit then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
