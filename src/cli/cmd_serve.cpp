@@ -1,6 +1,8 @@
 // `lmpipe serve --model M`: the model behind HTTP (src/server), until SIGINT or SIGTERM.
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <cstdlib>
@@ -12,10 +14,13 @@
 #include "cli/command.h"
 #include "cli/commands.h"
 #include "server/server.h"
+#include "util/error.h"
 
 namespace lmpipe::cli {
 
 namespace {
+
+int stop_pipe[2] = {-1, -1};  // written by the SIGTERM/SIGINT handler
 
 struct ServeArgs {
   std::string model, task;
@@ -36,13 +41,16 @@ int run_serve(ServeArgs& args) {
   o.batching.max_queue = count(args.max_queue, "--max-queue", o.batching.max_queue, 65536);
   o.max_body_bytes = count(args.max_body_bytes, "--max-body-bytes", o.max_body_bytes, size_t(1) << 32);
 
-  // Signals go to one thread that waits for them, so none lands in the middle of a request.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts: all inherit it
-  signal(SIGPIPE, SIG_IGN);                            // a client that left is a failed write, not an exit
+  // SIGTERM/SIGINT only wake a thread that stops the server: the handler writes a byte to a pipe
+  // (all a signal handler may safely do), whichever thread the signal lands on.
+  if (::pipe(stop_pipe) != 0) throw Error("cannot create a pipe for signals");
+  struct sigaction on_stop {};
+  on_stop.sa_handler = [](int) { [[maybe_unused]] ssize_t n = ::write(stop_pipe[1], "s", 1); };
+  on_stop.sa_flags = SA_RESTART;
+  sigemptyset(&on_stop.sa_mask);
+  sigaction(SIGINT, &on_stop, nullptr);
+  sigaction(SIGTERM, &on_stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that left is a failed write, not an exit
 
   server::Server server(args.options);
   server.start();
@@ -52,8 +60,9 @@ int run_serve(ServeArgs& args) {
   enum State { kLoading, kServing, kFailed };
   std::atomic<State> state{kLoading};
   std::thread on_signal([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    char byte = 0;
+    while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     if (state != kFailed) std::cerr << "lmpipe serve: stopping (finishing the requests in flight)\n";
     server.stop();
     // Loading cannot be interrupted, and nothing was answered but 503s: leave now.
@@ -63,7 +72,7 @@ int run_serve(ServeArgs& args) {
     server.serve(server::load_served_model(args.model, args.task));
   } catch (...) {
     state = kFailed;
-    pthread_kill(on_signal.native_handle(), SIGTERM);  // ends the signal thread (it stops the server)
+    [[maybe_unused]] ssize_t n = ::write(stop_pipe[1], "f", 1);  // ends the signal thread (it stops the server)
     on_signal.join();
     throw;
   }
