@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lmpipe/json.h"
+#include "lmpipe/load_options.h"
 
 namespace lmpipe {
 
@@ -40,8 +41,15 @@ class Pipeline {
   virtual std::vector<json> run(const std::vector<const Call*>& calls) const;
 };
 
+// Tasks: "zero-shot-classification", "fill-mask", "feature-extraction" (transformers' semantics
+// and default models), and lmpipe's own "next-sentence-prediction" (BERT's NSP head, default
+// google-bert/bert-base-uncased) and "sentence-embeddings" (sentence-transformers repositories,
+// default sentence-transformers/all-MiniLM-L6-v2).
 // `model`: a local model directory or a Hub id; empty means the task's default model, as in
-// transformers. Throws lmpipe::Error for an unknown task or a model that cannot be loaded.
-std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model = "");
+// transformers. `options.dtype` picks the precision of the linear layers (float32 by default:
+// exact; bfloat16 / int8 trade accuracy for speed and memory, see load_options.h).
+// Throws lmpipe::Error for an unknown task or a model that cannot be loaded.
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model = "",
+                                   const LoadOptions& options = {});
 
 }  // namespace lmpipe

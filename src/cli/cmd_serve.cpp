@@ -23,7 +23,7 @@ namespace {
 int stop_pipe[2] = {-1, -1};  // written by the SIGTERM/SIGINT handler
 
 struct ServeArgs {
-  std::string model, task;
+  std::string model, task, dtype = "float32";
   std::string port = "8080", max_batch_tokens, max_batch_requests, max_queue, max_body_bytes;
   server::ServerOptions options;
 };
@@ -31,6 +31,7 @@ struct ServeArgs {
 int run_serve(ServeArgs& args) {
   // Usage errors (exit status 2) before anything is bound or loaded.
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   server::ServerOptions& o = args.options;
   o.port = static_cast<int>(parse_count(args.port, "--port", 0, 65535));
   auto count = [](const std::string& text, const std::string& option, size_t fallback, size_t max) {
@@ -69,7 +70,7 @@ int run_serve(ServeArgs& args) {
     if (state == kLoading) std::_Exit(0);
   });
   try {
-    server.serve(server::load_served_model(args.model, args.task));
+    server.serve(server::load_served_model(args.model, args.task, load));
   } catch (...) {
     state = kFailed;
     [[maybe_unused]] ssize_t n = ::write(stop_pipe[1], "f", 1);  // ends the signal thread (it stops the server)
@@ -92,6 +93,7 @@ Command register_serve(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over HTTP (Hugging Face Inference API and OpenAI routes)");
   cmd->add_option("-m,--model", args->model, "Model directory or Hugging Face model id")->required();
   cmd->add_option("--task", args->task, "Pipeline task; default: from the model's config (NLI models: zero-shot-classification)");
+  add_dtype(cmd, args->dtype);
   cmd->add_option("--host", args->options.host, "Address to listen on (loopback unless told otherwise)")->capture_default_str();
   cmd->add_option("--port", args->port, "Port to listen on (0: any free port)")->capture_default_str();
   cmd->add_option("--max-batch-tokens", args->max_batch_tokens,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <future>
+#include <iterator>
 #include <numeric>
 
 #include "io/hub.h"
@@ -17,12 +19,30 @@ namespace lmpipe {
 
 namespace {
 
-// Pairs per forward pass: large enough to amortize weight reads, small enough to bound memory.
-constexpr size_t kMaxPairsPerForward = 16;
-// A forward pass reads every weight once, which costs about as much as computing this many
-// tokens (bart-large-mnli on 2 cores: ~45 ms of weight reads, ~2.4 ms of fp32 work per token).
-// A longer pair starts a new pass when padding the others to its length would cost more.
-constexpr size_t kPaddingWorthAPass = 32;
+// Tokens per forward pass. The pairs of a call run packed (no padding), so the cost of a pass is
+// its token count; this many rows keep the GEMMs at full rate while bounding activation memory
+// (about 60 KB per token for bart-large-mnli).
+constexpr int64_t kMaxTokensPerForward = 512;
+
+// Splits `lengths` (in order) into consecutive chunks of at most `budget` tokens (a longer item
+// is a chunk of its own), as even as possible, so a call never ends with a tiny last pass.
+std::vector<size_t> chunk_ends(const std::vector<int64_t>& lengths, int64_t budget) {
+  int64_t total = 0;
+  for (int64_t n : lengths) total += n;
+  const int64_t chunks = std::max<int64_t>(1, (total + budget - 1) / budget);
+  const int64_t target = (total + chunks - 1) / chunks;
+  std::vector<size_t> ends;
+  int64_t in_chunk = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    if (in_chunk > 0 && (in_chunk + lengths[i] > budget || in_chunk >= target)) {
+      ends.push_back(i);
+      in_chunk = 0;
+    }
+    in_chunk += lengths[i];
+  }
+  ends.push_back(lengths.size());
+  return ends;
+}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\n\r\f\v"), e = s.find_last_not_of(" \t\n\r\f\v");
@@ -56,14 +76,23 @@ struct ZeroShotClassificationPipeline::Impl {
 
   std::unique_ptr<ZeroShotCall> prepare(std::vector<std::string> sequences, std::vector<std::string> labels,
                                         const ZeroShotOptions& options) const;
-  std::vector<Encoding> encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) const;
+  // `pairs`: each sequence's hypotheses together, `per_sequence` of them.
+  std::vector<Encoding> encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                     size_t per_sequence) const;
   // Logits of each pair (pairs, num_classes), whatever pairs share a forward pass with it.
   std::vector<float> logits(const std::vector<const Encoding*>& pairs, int64_t& num_classes) const;
   std::vector<std::vector<ZeroShotResult>> classify(const std::vector<const ZeroShotCall*>& calls) const;
 };
 
-ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir)
-    : impl_((require_model_dir(model_dir), new Impl{Tokenizer::from_dir(model_dir), load_sequence_classifier(model_dir)})) {
+ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir,
+                                                               const LoadOptions& options)
+    : impl_([&] {
+        require_model_dir(model_dir);
+        // The tokenizer (parsing tokenizer.json) loads on another thread while the weights are packed.
+        auto tokenizer = std::async(std::launch::async, [&] { return Tokenizer::from_dir(model_dir); });
+        auto model = load_sequence_classifier(model_dir, options);
+        return std::unique_ptr<Impl>(new Impl{tokenizer.get(), std::move(model)});
+      }()) {
   for (const auto& [label, id] : impl_->model->labels().label2id) {
     std::string lower = label;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -153,7 +182,7 @@ std::unique_ptr<ZeroShotCall> ZeroShotClassificationPipeline::Impl::prepare(std:
     for (const auto& h : hypothesis) pairs.emplace_back(sequence, h);
 
   auto call = std::make_unique<ZeroShotCall>();
-  call->encodings = encode_pairs(pairs);
+  call->encodings = encode_pairs(pairs, hypothesis.size());
   for (const auto& enc : call->encodings) call->tokens += enc.size();
   call->sequences = std::move(sequences);
   call->labels = std::move(labels);
@@ -162,7 +191,7 @@ std::unique_ptr<ZeroShotCall> ZeroShotClassificationPipeline::Impl::prepare(std:
 }
 
 std::vector<Encoding> ZeroShotClassificationPipeline::Impl::encode_pairs(
-    const std::vector<std::pair<std::string, std::string>>& pairs) const {
+    const std::vector<std::pair<std::string, std::string>>& pairs, size_t per_sequence) const {
   EncodeOptions encode;
   encode.truncation = Truncation::OnlyFirst;
   encode.max_length = max_length;
@@ -171,16 +200,19 @@ std::vector<Encoding> ZeroShotClassificationPipeline::Impl::encode_pairs(
     encodings = tokenizer.encode_pair_batch(pairs, encode);
   } catch (const Error& e) {
     if (std::string(e.what()).find("too short") == std::string::npos) throw;
-    // As transformers does for each (premise, hypothesis) pair it tokenizes: when the premise is
-    // too short to truncate, that pair is not truncated.
+    // As transformers does for each sequence: when its premise is too short to truncate, do not truncate.
     encodings.clear();
-    for (const auto& [premise, hypothesis] : pairs) {
+    for (size_t first = 0; first < pairs.size(); first += per_sequence) {
+      const std::vector<std::pair<std::string, std::string>> own(pairs.begin() + first,
+                                                                 pairs.begin() + first + per_sequence);
+      std::vector<Encoding> part;
       try {
-        encodings.push_back(tokenizer.encode_pair(premise, hypothesis, encode));
+        part = tokenizer.encode_pair_batch(own, encode);
       } catch (const Error& each) {
         if (std::string(each.what()).find("too short") == std::string::npos) throw;
-        encodings.push_back(tokenizer.encode_pair(premise, hypothesis, EncodeOptions{}));
+        part = tokenizer.encode_pair_batch(own, EncodeOptions{});
       }
+      std::move(part.begin(), part.end(), std::back_inserter(encodings));
     }
   }
   // transformers truncates silently; a user should know the end of the text was not read.
@@ -202,33 +234,20 @@ std::vector<Encoding> ZeroShotClassificationPipeline::Impl::encode_pairs(
 
 std::vector<float> ZeroShotClassificationPipeline::Impl::logits(const std::vector<const Encoding*>& pairs,
                                                                 int64_t& num_classes) const {
-  // Pairs of similar length share a forward pass, so little work goes to padding.
-  std::vector<size_t> order(pairs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pairs[a]->size() < pairs[b]->size(); });
   const bool with_types = tokenizer.returns_token_type_ids();
+  // Packed forward passes (no padding): a pair's logits do not depend on what shares its pass.
+  std::vector<int64_t> lengths;
+  for (const Encoding* enc : pairs) lengths.push_back(static_cast<int64_t>(enc->ids.size()));
   std::vector<float> out;
-  for (size_t first = 0, last = 0; first < order.size(); first = last) {
-    for (last = first + 1; last < order.size() && last - first < kMaxPairsPerForward; ++last) {
-      const size_t padding = (pairs[order[last]]->size() - pairs[order[last - 1]]->size()) * (last - first);
-      if (padding > kPaddingWorthAPass) break;
-    }
-    std::vector<Encoding> chunk;
-    for (size_t i = first; i < last; ++i) chunk.push_back(*pairs[order[i]]);
-    tokenizer.pad(chunk);
-    Batch batch;
-    batch.batch = static_cast<int64_t>(chunk.size());
-    batch.seq_len = static_cast<int64_t>(chunk[0].size());
-    for (const auto& enc : chunk) {
-      batch.input_ids.insert(batch.input_ids.end(), enc.ids.begin(), enc.ids.end());
-      batch.attention_mask.insert(batch.attention_mask.end(), enc.attention_mask.begin(), enc.attention_mask.end());
-      if (with_types) batch.token_type_ids.insert(batch.token_type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
-    }
-    Tensor result = model->classify(batch);
+  size_t first = 0;
+  for (size_t end : chunk_ends(lengths, kMaxTokensPerForward)) {
+    PackedBatch batch;
+    for (size_t i = first; i < end; ++i)
+      batch.add(pairs[i]->ids, with_types ? pairs[i]->type_ids : std::vector<int32_t>{});
+    first = end;
+    Tensor result = model->classify_packed(batch);
     num_classes = result.size(1);
-    out.resize(pairs.size() * num_classes);
-    for (size_t i = first; i < last; ++i)
-      std::copy_n(result.data() + (i - first) * num_classes, num_classes, out.data() + order[i] * num_classes);
+    out.insert(out.end(), result.data(), result.data() + result.numel());
   }
   return out;
 }

@@ -81,13 +81,14 @@ size_t max_input_tokens(const std::filesystem::path& model_dir) {
   return limit;
 }
 
-ServedModel load_served_model(const std::string& model, const std::string& task) {
+ServedModel load_served_model(const std::string& model, const std::string& task, const LoadOptions& options) {
   const std::filesystem::path dir = resolve_model(model);
   ServedModel served;
   served.id = model;
   served.task = task.empty() ? infer_task(dir) : task;
   served.max_input_tokens = max_input_tokens(dir);
-  served.pipeline = pipeline(served.task, dir.string());
+  served.dtype = std::string(weight_dtype_name(options.dtype));
+  served.pipeline = pipeline(served.task, dir.string(), options);
   return served;
 }
 

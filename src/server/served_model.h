@@ -34,7 +34,7 @@ struct ServedModel {
 
 // Resolves `model` (a directory or a Hub id, downloaded if needed), takes the task from its
 // config when `task` is empty (infer_task), and loads the pipeline. Throws lmpipe::Error.
-ServedModel load_served_model(const std::string& model, const std::string& task = "");
+ServedModel load_served_model(const std::string& model, const std::string& task = "", const LoadOptions& options = {});
 
 // The task a model directory serves, from what its checkpoint holds, as the Hub tags models:
 // a sentence-transformers repository (modules.json) -> sentence-embeddings; a sequence
