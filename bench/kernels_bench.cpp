@@ -1,4 +1,5 @@
-// Kernel throughput on facebook/bart-large-mnli shapes (d_model 1024, FFN 4096, 16 heads of 64).
+// Kernel throughput on facebook/bart-large-mnli shapes (d_model 1024, FFN 4096, 16 heads of 64),
+// PackedLinear (fp32, bf16, int8) against oneDNN's matmul (f32, bf16) on the same products.
 // Run: ./build/bench/kernels_bench [--benchmark_filter=PackedLinear]; LMPIPE_ISA and
 // LMPIPE_NUM_THREADS apply as in the library.
 #include <benchmark/benchmark.h>
@@ -6,6 +7,8 @@
 #include <cmath>
 #include <random>
 #include <vector>
+
+#include <dnnl.hpp>
 
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
@@ -33,14 +36,43 @@ void BM_PackedLinear(benchmark::State& state) {
   const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
   std::vector<float> W = random_vec(N * K, 1), b = random_vec(N, 2), x = random_vec(M * K, 3), y(M * N);
   PackedLinear lin(W.data(), b.data(), N, K, P);
-  if (lin.precision() != P) state.SkipWithError("precision unsupported on this CPU");
-  lin.forward(x.data(), M, y.data());  // creates the cached primitive for M
+  lin.forward(x.data(), M, y.data());
   for (auto _ : state) {
     lin.forward(x.data(), M, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   flops_counter(state, 2.0 * M * N * K);
 }
+
+// The same product through oneDNN 2.6's matmul, weights reordered once into its blocked layout
+// (what PackedLinear did before its own kernels), f32 or bf16 (activations converted per call).
+template <dnnl::memory::data_type T>
+void BM_OneDnnLinear(benchmark::State& state) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
+  std::vector<float> W = random_vec(N * K, 1), b = random_vec(N, 2), x = random_vec(M * K, 3), y(M * N);
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(eng);
+  dnnl::memory::desc src({M, K}, T, tag::ab), wany({K, N}, T, tag::any), bias_md({1, N}, dt::f32, tag::ab),
+      dst({M, N}, dt::f32, tag::ab);
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wany, bias_md, dst), eng);
+  dnnl::memory w_user({{K, N}, dt::f32, tag::ba}, eng, W.data()), weights(pd.weights_desc(), eng),
+      bias(bias_md, eng, b.data()), x_f32({{M, K}, dt::f32, tag::ab}, eng, x.data()), x_in(src, eng),
+      out(dst, eng, y.data());
+  dnnl::reorder(w_user, weights).execute(stream, w_user, weights);
+  dnnl::matmul matmul(pd);
+  dnnl::reorder to_src(x_f32, x_in);
+  auto run = [&] {
+    to_src.execute(stream, x_f32, x_in);
+    matmul.execute(stream, {{DNNL_ARG_SRC, x_in}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, out}});
+    stream.wait();
+  };
+  run();
+  for (auto _ : state) run();
+  flops_counter(state, 2.0 * M * N * K);
+}
+
 void bart_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"M", "N", "K"})
       ->ArgsProduct({{32, 128, 512}, {1024}, {1024}})
@@ -51,6 +83,35 @@ void bart_shapes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_PackedLinear<LinearPrecision::fp32>)->Name("BM_PackedLinear")->Apply(bart_shapes);
 BENCHMARK(BM_PackedLinear<LinearPrecision::bf16>)->Name("BM_PackedLinearBf16")->Apply(bart_shapes);
+BENCHMARK(BM_PackedLinear<LinearPrecision::int8>)->Name("BM_PackedLinearInt8")->Apply(bart_shapes);
+BENCHMARK(BM_OneDnnLinear<dnnl::memory::data_type::f32>)->Name("BM_OneDnnLinear")->Apply(bart_shapes);
+BENCHMARK(BM_OneDnnLinear<dnnl::memory::data_type::bf16>)->Name("BM_OneDnnLinearBf16")->Apply(bart_shapes);
+
+// Six encoder layers' products (q/k/v 3072x1024, out 1024x1024, fc1 4096x1024, fc2 1024x4096),
+// each with its own weights (72 MB per layer in fp32), so the weights stream from memory as in
+// a real forward. Arg: M.
+template <LinearPrecision P>
+void BM_LayerStack(benchmark::State& state) {
+  const int64_t M = state.range(0);
+  const int64_t shapes[4][2] = {{3072, 1024}, {1024, 1024}, {4096, 1024}, {1024, 4096}};
+  std::vector<PackedLinear> layers;
+  double flops = 0;
+  for (int l = 0; l < 6; ++l)
+    for (const auto& s : shapes) {
+      std::vector<float> W = random_vec(s[0] * s[1], 20 + l), b = random_vec(s[0], 30 + l);
+      layers.emplace_back(W.data(), b.data(), s[0], s[1], P);
+      flops += 2.0 * M * s[0] * s[1];
+    }
+  std::vector<float> x = random_vec(M * 4096, 4), y(M * 4096);
+  for (auto _ : state) {
+    for (const PackedLinear& lin : layers) lin.forward(x.data(), M, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  flops_counter(state, flops);
+}
+BENCHMARK(BM_LayerStack<LinearPrecision::fp32>)->Name("BM_LayerStack")->Arg(32)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LayerStack<LinearPrecision::bf16>)->Name("BM_LayerStackBf16")->Arg(32)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LayerStack<LinearPrecision::int8>)->Name("BM_LayerStackInt8")->Arg(32)->Arg(512)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Attention for a batch of 2 sequences of 16 tokens (self-attention, key padding bias).
 template <bool Reference>

@@ -10,6 +10,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config git ca-certificates \
   nlohmann-json3-dev libonig-dev libutf8proc-dev libsentencepiece-dev \
   libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libcli11-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev \
-  libzip-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  libzip-dev libgtest-dev libgmock-dev libbenchmark-dev wrk \
   python3-dev pybind11-dev python3-numpy python3-pandas python3-dask python3-distributed python3-pytest \
   python3-venv python3-pip python3-setuptools python3-wheel

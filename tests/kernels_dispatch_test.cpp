@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
@@ -187,7 +188,7 @@ TEST_P(PerIsa, LargeMatmulAndLinearMatchReference) {
 
 TEST_P(PerIsa, PackedLinearMatchesReference) {
   struct Shape { int64_t N, K; };
-  for (Shape s : {Shape{5, 7}, Shape{33, 100}, Shape{64, 48}, Shape{1000, 1001}})
+  for (Shape s : {Shape{5, 7}, Shape{33, 100}, Shape{64, 48}, Shape{1000, 1001}, Shape{70, 2100}})
     for (bool with_bias : {true, false}) {
       std::vector<float> W = random_vec(s.N * s.K, -1, 1, 51), b = random_vec(s.N, -1, 1, 52);
       PackedLinear lin(W.data(), with_bias ? b.data() : nullptr, s.N, s.K);
@@ -200,6 +201,79 @@ TEST_P(PerIsa, PackedLinearMatchesReference) {
         expect_close(got, want, 1e-4f, 1e-5f, tag("PackedLinear N=" + std::to_string(s.N)));
       }
     }
+}
+
+// bf16 and int8: this ISA's kernels against the scalar reference kernels on the same packed
+// weights (int8 sums are exact integers: identical results), at shapes with tails in every
+// dimension (rows around the tile height, a partial last panel, K not a multiple of a step, K
+// over one 1024-step block), with the fused epilogue; and against fp32 within the precision.
+TEST_P(PerIsa, LowPrecisionLinearMatchesReferenceKernels) {
+  struct Shape { int64_t N, K; };
+  for (LinearPrecision precision : {LinearPrecision::bf16, LinearPrecision::int8})
+    for (Shape s : {Shape{33, 7}, Shape{64, 101}, Shape{70, 2051}, Shape{40, 4099}}) {
+      std::vector<float> W = random_vec(s.N * s.K, -0.5f, 0.5f, 101), b = random_vec(s.N, -1, 1, 102);
+      PackedLinear lin(W.data(), b.data(), s.N, s.K, precision), exact(W.data(), b.data(), s.N, s.K);
+      for (int64_t M : {1, 11, 12, 13, 25}) {
+        std::vector<float> x = random_vec(M * s.K, -2, 2, 103 + M), residual = random_vec(M * s.N, -1, 1, 104);
+        std::vector<float> got(M * s.N), want(M * s.N), fp32(M * s.N);
+        const LinearEpilogue epilogue{Activation::gelu, residual.data()};
+        lin.forward(x.data(), M, got.data(), epilogue);
+        const CpuIsa isa = get_cpu_isa();
+        set_cpu_isa(CpuIsa::scalar);
+        lin.forward(x.data(), M, want.data(), epilogue);
+        set_cpu_isa(isa);
+        exact.forward(x.data(), M, fp32.data(), epilogue);
+        const std::string what = tag(std::string(precision_name(precision)) + " N=" + std::to_string(s.N) +
+                                     " K=" + std::to_string(s.K) + " M=" + std::to_string(M));
+        // Tolerances relative to a sum of K terms of |x·w| ≤ 1: fp32 rounding (the SIMD kernel
+        // fuses, the reference rounds twice), then the precision's own rounding of x and w.
+        const float sum_scale = static_cast<float>(s.K) * 0.5f;
+        if (precision == LinearPrecision::int8)
+          expect_close(got, want, 1e-6f, 1e-6f, what + " vs reference");
+        else
+          expect_close(got, want, 2e-6f * sum_scale, 1e-5f, what + " vs reference");
+        expect_close(got, fp32, (precision == LinearPrecision::bf16 ? 0.01f : 0.03f) * std::sqrt(sum_scale), 0.01f,
+                     what + " vs fp32");
+      }
+    }
+}
+
+// The fused epilogue equals the separate kernels: activation, then the residual added.
+TEST_P(PerIsa, LinearEpilogueMatchesSeparateKernels) {
+  const int64_t M = 13, N = 70, K = 45;
+  std::vector<float> W = random_vec(N * K, -1, 1, 111), b = random_vec(N, -1, 1, 112), x = random_vec(M * K, -1, 1, 113),
+                     residual = random_vec(M * N, -1, 1, 114);
+  PackedLinear lin(W.data(), b.data(), N, K);
+  for (Activation act : {Activation::none, Activation::gelu, Activation::gelu_tanh, Activation::relu, Activation::tanh}) {
+    std::vector<float> fused(M * N), separate(M * N);
+    lin.forward(x.data(), M, fused.data(), {act, residual.data()});
+    lin.forward(x.data(), M, separate.data());
+    if (act == Activation::gelu) kernels::gelu(separate.data(), M * N);
+    if (act == Activation::gelu_tanh) kernels::gelu_tanh(separate.data(), M * N);
+    if (act == Activation::relu) kernels::relu(separate.data(), M * N);
+    if (act == Activation::tanh) kernels::tanh_inplace(separate.data(), M * N);
+    kernels::add_inplace(separate.data(), residual.data(), M * N);
+    expect_close(fused, separate, 0, 0, tag("epilogue " + std::to_string(static_cast<int>(act))));
+  }
+}
+
+// Rows are independent: each row's output is bitwise the same whatever the other rows are.
+TEST_P(PerIsa, LinearRowsDoNotDependOnTheOtherRows) {
+  const int64_t N = 50, K = 1100, M = 29;
+  std::vector<float> W = random_vec(N * K, -1, 1, 121), x = random_vec(M * K, -1, 1, 122);
+  for (LinearPrecision precision : {LinearPrecision::fp32, LinearPrecision::bf16, LinearPrecision::int8}) {
+    PackedLinear lin(W.data(), nullptr, N, K, precision);
+    std::vector<float> all(M * N);
+    lin.forward(x.data(), M, all.data());
+    for (int64_t start : {0, 5, 17})
+      for (int64_t rows : {1, 7, 12}) {
+        if (start + rows > M) continue;
+        std::vector<float> part(rows * N);
+        lin.forward(x.data() + start * K, rows, part.data());
+        expect_close(part, std::vector<float>(all.begin() + start * N, all.begin() + (start + rows) * N), 0, 0,
+                     tag(std::string(precision_name(precision)) + " rows " + std::to_string(start)));
+      }
+  }
 }
 
 TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
@@ -309,6 +383,31 @@ TEST(KernelsPackedLinear, ConcurrentForwardsWithDifferentRowCounts) {
   t2.join();
   EXPECT_LT(e1, 1e-4f);
   EXPECT_LT(e2, 1e-4f);
+}
+
+}  // namespace
+
+namespace {
+
+// The AVX-512 activation converters give the reference converters' words exactly: odd lengths,
+// NaN, values that round across bf16 ties and the ±127 clamp.
+TEST(KernelsPackedLinear, Avx512ActivationConvertersMatchReference) {
+  if (!cpu_supports(CpuIsa::avx512) || !__builtin_cpu_supports("avx512bf16") || !__builtin_cpu_supports("avx512vnni"))
+    GTEST_SKIP() << "CPU lacks AVX512-BF16 or AVX512-VNNI";
+  for (int64_t K : {1, 5, 31, 33, 64, 1001}) {
+    std::vector<float> x = random_vec(K, -3, 3, 131 + K);
+    if (K > 4) x[1] = std::numeric_limits<float>::quiet_NaN(), x[2] = 1.00390625f, x[3] = -0.f;
+    const int64_t pairs = (K + 1) / 2, quads = (K + 3) / 4;
+    std::vector<uint32_t> want(pairs), got(pairs);
+    gemm::reference_row_bf16(x.data(), K, pairs, want.data());
+    gemm::avx512_row_bf16(x.data(), K, pairs, got.data());
+    EXPECT_EQ(got, want) << "bf16 K=" << K;
+    want.assign(quads, 0), got.assign(quads, 0);
+    const float scale_want = gemm::reference_row_int8(x.data(), K, quads, want.data());
+    const float scale_got = gemm::avx512_row_int8(x.data(), K, quads, got.data());
+    EXPECT_EQ(got, want) << "int8 K=" << K;
+    EXPECT_EQ(scale_got, scale_want) << "int8 K=" << K;
+  }
 }
 
 }  // namespace

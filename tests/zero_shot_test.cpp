@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
+#include <tuple>
 
 #include "lmpipe/pipeline.h"
 #include "lmpipe/zero_shot.h"
@@ -66,6 +68,71 @@ INSTANTIATE_TEST_SUITE_P(Models, ZeroShotGolden,
                              if (ch == '-') ch = '_';
                            return name;
                          });
+
+// bfloat16 and int8 weights against the same fp32 references, within issue 11's drift bounds:
+// every score within 0.005 (bfloat16) or 0.02 (int8), and the label order kept wherever the
+// reference's top two scores are more than 0.05 apart.
+class ZeroShotReducedPrecision : public ::testing::TestWithParam<std::tuple<Case, WeightDtype>> {};
+
+void expect_within_drift(const json& got, const json& want, double bound, const std::string& where) {
+  ASSERT_EQ(got["sequence"], want["sequence"]) << where;
+  ASSERT_EQ(got["scores"].size(), want["scores"].size()) << where;
+  std::map<std::string, double> score;
+  for (size_t i = 0; i < got["labels"].size(); ++i) score[got["labels"][i]] = got["scores"][i].get<double>();
+  for (size_t i = 0; i < want["labels"].size(); ++i)
+    EXPECT_NEAR(score.at(want["labels"][i]), want["scores"][i].get<double>(), bound) << where << " label " << want["labels"][i];
+  if (want["scores"].size() > 1 && want["scores"][0].get<double>() - want["scores"][1].get<double>() > 0.05) {
+    EXPECT_EQ(got["labels"][0], want["labels"][0]) << where;
+  }
+}
+
+TEST_P(ZeroShotReducedPrecision, PublicCasesStayWithinTheDriftBounds) {
+  const auto [c, dtype] = GetParam();
+  LoadOptions options;
+  options.dtype = dtype;
+  const double bound = dtype == WeightDtype::bfloat16 ? 0.005 : 0.02;
+  auto classifier = pipeline("zero-shot-classification", test::golden_model(c.model).string(), options);
+  json expected = read_json_file(test::golden_model(c.expected_from) / "expected.json");
+  for (const auto& example : expected["public"]) {
+    json kwargs = example["input"];
+    json sequences = kwargs["sequences"];
+    kwargs.erase("sequences");
+    json got = (*classifier)(sequences, kwargs);
+    const json& want = example["output"];
+    const std::string where = std::string(c.model) + " " + std::string(weight_dtype_name(dtype)) + ": " +
+                              example["input"].dump().substr(0, 100);
+    if (want.is_array()) {
+      ASSERT_EQ(got.size(), want.size()) << where;
+      for (size_t i = 0; i < want.size(); ++i) expect_within_drift(got[i], want[i], bound, where);
+    } else {
+      expect_within_drift(got, want, bound, where);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ZeroShotReducedPrecision,
+                         ::testing::Combine(::testing::Values(Case{"tiny-bart-mnli", "tiny-bart-mnli"},
+                                                              Case{"tiny-roberta-mnli", "tiny-roberta-mnli"},
+                                                              Case{"tiny-xlm-roberta-xnli", "tiny-xlm-roberta-xnli"},
+                                                              Case{"tiny-distilbert-mnli", "tiny-distilbert-mnli"},
+                                                              Case{"tiny-deberta-v3-nli", "tiny-deberta-v3-nli"}),
+                                            ::testing::Values(WeightDtype::bfloat16, WeightDtype::int8)),
+                         [](const auto& info) {
+                           std::string name = std::string(std::get<0>(info.param).model) + "_" +
+                                              std::string(weight_dtype_name(std::get<1>(info.param)));
+                           for (char& ch : name)
+                             if (ch == '-') ch = '_';
+                           return name;
+                         });
+
+TEST(ZeroShot, UnknownDtypeIsAClearError) {
+  try {
+    parse_weight_dtype("float8");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bfloat16"), std::string::npos) << e.what();
+  }
+}
 
 class ZeroShotErrors : public ::testing::Test {
  protected:

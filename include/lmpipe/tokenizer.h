@@ -81,6 +81,13 @@ class Tokenizer {
   // tokenizer_config.json's model_max_length (very large when unset, as in transformers).
   size_t model_max_length() const;
   std::optional<int32_t> pad_token_id() const;
+  // The mask token ([MASK], <mask>): tokenizer_config.json's mask_token, else special_tokens_map.json's,
+  // else the default of the tokenizer class as transformers defines it (the class from config.json's
+  // model_type when tokenizer_config.json names none). nullopt when there is none in the vocabulary.
+  std::optional<std::string> mask_token() const;
+  std::optional<int32_t> mask_token_id() const;
+  // Whether `id` is a special token (transformers' all_special_ids: added tokens marked special).
+  bool is_special_id(int32_t id) const;
   // Whether transformers returns token_type_ids for this tokenizer (model_input_names).
   bool returns_token_type_ids() const;
 

@@ -23,12 +23,15 @@ struct ZeroShotResult {
 
 class ZeroShotClassificationPipeline : public Pipeline {
  public:
-  // A model directory (config.json, weights, tokenizer files).
-  explicit ZeroShotClassificationPipeline(const std::filesystem::path& model_dir);
+  // A model directory (config.json, weights, tokenizer files); options.dtype as in pipeline().
+  explicit ZeroShotClassificationPipeline(const std::filesystem::path& model_dir, const LoadOptions& options = {});
   ~ZeroShotClassificationPipeline() override;
 
-  // All (sequence, label) pairs of the call run batched. Throws lmpipe::Error for what
-  // check_arguments rejects, no sequences, an empty text, or a hypothesis too long for the model.
+  // All (sequence, label) pairs of the call run together, packed without padding, in forward
+  // passes of up to 512 tokens: passing many sequences per call is faster than one at a time
+  // (bigger matrix products), and a sequence's scores do not depend on the others in the call.
+  // Throws lmpipe::Error for what check_arguments rejects, no sequences, an empty text, or a
+  // hypothesis too long for the model.
   std::vector<ZeroShotResult> classify(const std::vector<std::string>& sequences,
                                        const std::vector<std::string>& candidate_labels,
                                        const ZeroShotOptions& options = {}) const;
@@ -39,6 +42,9 @@ class ZeroShotClassificationPipeline : public Pipeline {
   json operator()(const json& inputs, const json& kwargs = json::object()) const override;
   // Python's `classifier(sequences, candidate_labels, ...)`.
   Signature signature() const override { return {"sequences", {"candidate_labels"}}; }
+  // Calls with different labels and templates share forward passes as (premise, hypothesis) pairs.
+  std::unique_ptr<Call> prepare(const json& inputs, const json& kwargs = json::object()) const override;
+  std::vector<json> run(const std::vector<const Call*>& calls) const override;
 
   // "a, b,,c" -> {"a", "b", "c"}, as the Python pipeline parses a label string.
   static std::vector<std::string> parse_labels(const std::string& comma_separated);

@@ -27,21 +27,22 @@ from . import ArgumentError, Pipeline, pipeline
 
 __all__ = ["map_pipeline", "cached_pipeline"]
 
-_pipelines: Dict[Tuple[str, str], Pipeline] = {}
+_pipelines: Dict[Tuple[str, str, Optional[str]], Pipeline] = {}
 _pipelines_lock = threading.Lock()
 
 
-def cached_pipeline(task: str, model: Optional[Union[str, os.PathLike]] = None) -> Pipeline:
-    """The pipeline of (task, model) for this process, loaded on first use and kept.
+def cached_pipeline(task: str, model: Optional[Union[str, os.PathLike]] = None,
+                    dtype: Optional[str] = None) -> Pipeline:
+    """The pipeline of (task, model, dtype) for this process, loaded on first use and kept.
 
     Safe to call from several threads at once: the model is loaded once.
     """
     model = "" if model is None else os.fspath(model)
     with _pipelines_lock:
-        loaded = _pipelines.get((task, model))
+        loaded = _pipelines.get((task, model, dtype))
         if loaded is None:
-            loaded = pipeline(task, model)
-            _pipelines[(task, model)] = loaded
+            loaded = pipeline(task, model, dtype)
+            _pipelines[(task, model, dtype)] = loaded
         return loaded
 
 
@@ -52,10 +53,11 @@ class _Job:
     task: str
     model: str
     batch_size: int
+    dtype: Optional[str] = None
     call_kwargs: Dict[str, Any] = field(default_factory=dict)
 
     def run(self, texts: List[Any]) -> List[Any]:
-        pipe = cached_pipeline(self.task, self.model)
+        pipe = cached_pipeline(self.task, self.model, self.dtype)
         results: List[Any] = []
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
@@ -96,7 +98,7 @@ def _run_frame_partition(frame, job: _Job, column: str, result_column: str):
 
 def map_pipeline(collection, task: str, model: Optional[Union[str, os.PathLike]] = None, *,
                  column: Optional[str] = None, result_column: str = "result", batch_size: int = 32,
-                 **call_kwargs):
+                 dtype: Optional[str] = None, **call_kwargs):
     """Runs ``pipeline(task, model)(text, **call_kwargs)`` on every text of a Dask collection.
 
     Args:
@@ -107,6 +109,7 @@ def map_pipeline(collection, task: str, model: Optional[Union[str, os.PathLike]]
             column named "text". Not used for a bag or a Series.
         result_column: the name of the results' column (DataFrame, Series).
         batch_size: inputs per pipeline call within a partition.
+        dtype: as ``lmpipe.pipeline``.
         **call_kwargs: the pipeline's keyword arguments, e.g. ``candidate_labels=[...]``.
 
     Returns:
@@ -120,7 +123,7 @@ def map_pipeline(collection, task: str, model: Optional[Union[str, os.PathLike]]
 
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ArgumentError(f"batch_size must be a positive integer, not {batch_size!r}")
-    job = _Job(task, "" if model is None else os.fspath(model), batch_size, dict(call_kwargs))
+    job = _Job(task, "" if model is None else os.fspath(model), batch_size, dtype, dict(call_kwargs))
 
     if isinstance(collection, dask.bag.Bag):
         return collection.map_partitions(_run_bag_partition, job)

@@ -55,9 +55,16 @@ def test_hub_model_not_in_cache_offline_is_an_os_error(tmp_path, monkeypatch):
         lmpipe.pipeline(TASK, model="some-org/some-model")
 
 
-def test_dtype_other_than_none_is_refused():
-    with pytest.raises(ValueError, match="dtype is not supported by this build"):
-        lmpipe.pipeline(TASK, model=model_dir("tiny-bart-mnli"), dtype="bfloat16")
+def test_dtype_is_chosen_at_load():
+    text, labels = "Get a free iPhone now!", ["spam", "not spam"]
+    exact = lmpipe.pipeline(TASK, model=model_dir("tiny-bart-mnli"))(text, candidate_labels=labels)
+    for dtype, bound in (("float32", 0.0), ("bfloat16", 0.005), ("int8", 0.02)):
+        got = lmpipe.pipeline(TASK, model=model_dir("tiny-bart-mnli"), dtype=dtype)(text, candidate_labels=labels)
+        assert set(got["labels"]) == set(labels)
+        for label, score in zip(exact["labels"], exact["scores"]):
+            assert abs(got["scores"][got["labels"].index(label)] - score) <= bound
+    with pytest.raises(ValueError, match="float16"):
+        lmpipe.pipeline(TASK, model=model_dir("tiny-bart-mnli"), dtype="float16")
 
 
 def test_bad_argument_types_at_load():

@@ -25,6 +25,7 @@ struct ZeroShotArgs {
   std::vector<std::string> label, labels;  // --label (each one label), --labels (comma-separated)
   std::string hypothesis_template = ZeroShotOptions{}.hypothesis_template;
   bool multi_label = false;
+  std::string dtype = "float32";
   std::vector<std::string> texts;
   StreamOptions stream;
 };
@@ -80,6 +81,7 @@ int run_zero_shot(CLI::App* cmd, const ZeroShotArgs& args) {
   // Everything that needs no model, first.
   out().require_open();
   check_environment();
+  const LoadOptions load = parse_load_options(args.dtype);
   const std::vector<std::string> labels = labels_in_order(cmd);
   require_utf8(args.hypothesis_template, "--template");
   const ZeroShotOptions options{args.hypothesis_template, args.multi_label};
@@ -108,7 +110,7 @@ int run_zero_shot(CLI::App* cmd, const ZeroShotArgs& args) {
   hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
   const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  ZeroShotClassificationPipeline classifier(model_dir);
+  ZeroShotClassificationPipeline classifier(model_dir, load);
   log_info("zero-shot: loaded " + model_dir.string() + " in " + seconds_since(loading));
   if (!labels.empty()) {
     try {
@@ -179,6 +181,7 @@ Command register_zero_shot(CLI::App& app) {
                   "Hypothesis template: Python's str.format with the label ({} once; {{ and }} for braces)")
       ->capture_default_str();
   cmd->add_flag("--multi-label", args->multi_label, "Score each label on its own (entailment vs contradiction)");
+  add_dtype(cmd, args->dtype);
   args->stream.add_to(cmd, 8);
   cmd->add_option("texts", args->texts, "Texts to classify; none: one per line from stdin or --input");
   cmd->footer(

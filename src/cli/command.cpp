@@ -109,6 +109,18 @@ std::string describe(const std::exception& e) {
 
 }  // namespace
 
+CLI::Option* add_texts(CLI::App* command, std::vector<std::string>& texts, const std::string& description) {
+  // CLI11 splits "[...]" only for options that take extra arguments. This one instead expects
+  // more texts than anyone gives (no count check under TakeAll), so CLI11 still hands it every
+  // positional, those after "--" included.
+  constexpr int kMany = CLI::detail::expected_max_vector_size;
+  return command->add_option("texts", texts, description)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)  // first: it would reset expected's maximum
+      ->expected(kMany - 1, kMany)
+      ->allow_extra_args(false)
+      ->type_name("TEXT");
+}
+
 size_t parse_count(const std::string& text, const std::string& option, size_t min, size_t max) {
   const std::string expected = "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
@@ -125,6 +137,18 @@ std::string parse_choice(const std::string& text, const std::string& option, con
   std::string list;
   for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
   throw UsageError(option + " " + text + ": expected one of " + list);
+}
+
+CLI::Option* add_dtype(CLI::App* command, std::string& dtype) {
+  return command
+      ->add_option("--dtype", dtype, "Precision of the linear layers: float32 (exact), bfloat16 or int8")
+      ->capture_default_str();
+}
+
+LoadOptions parse_load_options(const std::string& dtype) {
+  LoadOptions options;
+  options.dtype = parse_weight_dtype(parse_choice(dtype, "--dtype", {"float32", "bfloat16", "int8"}));
+  return options;
 }
 
 std::string seconds_since(std::chrono::steady_clock::time_point start) {

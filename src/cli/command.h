@@ -34,6 +34,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lmpipe/load_options.h"
+
 namespace lmpipe::cli {
 
 enum ExitStatus : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
@@ -57,6 +59,14 @@ size_t parse_count(const std::string& text, const std::string& option, size_t mi
 // One of `choices`, or UsageError listing them.
 std::string parse_choice(const std::string& text, const std::string& option, const std::vector<std::string>& choices);
 
+// Adds the positional TEXT... arguments, each kept verbatim: a plain CLI11 positional list would
+// read a text like "[MASK] a [MASK]" as its "[a, b]" list syntax and split it.
+CLI::Option* add_texts(CLI::App* command, std::vector<std::string>& texts, const std::string& description);
+
+// Adds --dtype: the precision of the linear layers (float32, bfloat16, int8), chosen at load.
+CLI::Option* add_dtype(CLI::App* command, std::string& dtype);
+// The LoadOptions for a --dtype value, or UsageError.
+LoadOptions parse_load_options(const std::string& dtype);
 // UsageError for an environment a model cannot run with (LMPIPE_NUM_THREADS='abc').
 void check_environment();
 

@@ -9,8 +9,13 @@
 namespace lmpipe::cli {
 
 Command register_zero_shot(CLI::App& app);
+Command register_fill_mask(CLI::App& app);
+Command register_feature_extraction(CLI::App& app);
+Command register_next_sentence(CLI::App& app);
+Command register_embed(CLI::App& app);
 Command register_tokenize(CLI::App& app);
 std::vector<Command> register_download(CLI::App& app);  // `download` and `cache list`
 Command register_version(CLI::App& app);                // also `lmpipe --version`
+Command register_serve(CLI::App& app);
 
 }  // namespace lmpipe::cli

@@ -13,8 +13,13 @@ int main(int argc, char** argv) {
       "2 a usage error (unknown command or option, bad value).");
   std::vector<lmpipe::cli::Command> commands;
   commands.push_back(lmpipe::cli::register_zero_shot(app));
+  commands.push_back(lmpipe::cli::register_fill_mask(app));
+  commands.push_back(lmpipe::cli::register_feature_extraction(app));
+  commands.push_back(lmpipe::cli::register_next_sentence(app));
+  commands.push_back(lmpipe::cli::register_embed(app));
   commands.push_back(lmpipe::cli::register_tokenize(app));
   for (auto& c : lmpipe::cli::register_download(app)) commands.push_back(c);
+  commands.push_back(lmpipe::cli::register_serve(app));
   commands.push_back(lmpipe::cli::register_version(app));
   return lmpipe::cli::run_command_line(app, commands, argc, argv);
 }

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "lmpipe/load_options.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -52,9 +53,15 @@ class ModelConfig {
   // A token id field that may hold one int or a list of ints (e.g. eos_token_id); empty when unset.
   std::vector<int64_t> token_ids(const std::string& key) const;
 
+  // How the model is being loaded (the dtype of its linear layers), as transformers keeps
+  // from_pretrained's dtype on the config. Set by the loader's caller; pass it to nn::Weights.
+  const LoadOptions& load_options() const { return load_options_; }
+  void set_load_options(const LoadOptions& options) { load_options_ = options; }
+
  private:
   std::filesystem::path file_;
   json data_;
+  LoadOptions load_options_;
 
   [[noreturn]] void wrong_type(const std::string& key, const char* expected) const;
 

@@ -1,5 +1,6 @@
 // The public kernels: pick the table for get_cpu_isa() and split work over num_threads().
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -96,17 +97,28 @@ void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N) {
   for (int64_t r = 0; r < rows; ++r) f(x + r * N, bias, N);
 }
 
-void attention(const AttentionArgs& a) {
-  if (a.Tq <= 0 || a.H <= 0 || a.D <= 0) return;
+void attention(const AttentionArgs& a) { attention_batch(&a, 1); }
+
+void attention_batch(const AttentionArgs* args, int64_t count) {
   const KernelTable& t = table();
-  const int64_t scratch = attention_scratch_floats(a);
-  // Heads are independent; each thread reuses one scratch buffer for its heads.
-  int nt = static_cast<int>(std::min<int64_t>(a.H, threads_for(a.H * a.Tq * a.Tk * a.D)));
+  // Work units are (problem, head) pairs; each thread reuses one scratch buffer for its units.
+  std::vector<std::pair<int64_t, int64_t>> units;
+  int64_t scratch = 0, work = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const AttentionArgs& a = args[i];
+    if (a.Tq <= 0 || a.H <= 0 || a.D <= 0) continue;
+    for (int64_t h = 0; h < a.H; ++h) units.emplace_back(i, h);
+    scratch = std::max(scratch, attention_scratch_floats(a));
+    work += a.H * a.Tq * std::max<int64_t>(a.Tk, 1) * a.D;
+  }
+  const int64_t n = static_cast<int64_t>(units.size());
+  if (n == 0) return;
+  const int nt = static_cast<int>(std::min<int64_t>(n, threads_for(work)));
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> buf(static_cast<size_t>(scratch));
-#pragma omp for schedule(static)
-    for (int64_t h = 0; h < a.H; ++h) t.attention_head(a, h, buf.data());
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf.data());
   }
 }
 

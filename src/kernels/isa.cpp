@@ -54,6 +54,9 @@ std::atomic<int>& current() {
 
 CpuIsa get_cpu_isa() { return static_cast<CpuIsa>(current().load(std::memory_order_relaxed)); }
 
+bool cpu_has_avx512_bf16() { return get_cpu_isa() == CpuIsa::avx512 && __builtin_cpu_supports("avx512bf16"); }
+bool cpu_has_avx512_vnni() { return get_cpu_isa() == CpuIsa::avx512 && __builtin_cpu_supports("avx512vnni"); }
+
 void set_cpu_isa(CpuIsa isa) {
   if (!cpu_supports(isa)) throw Error("set_cpu_isa: this CPU does not support " + std::string(cpu_isa_name(isa)));
   current().store(static_cast<int>(isa), std::memory_order_relaxed);

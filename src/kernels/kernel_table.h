@@ -4,6 +4,7 @@
 // per ISA, and the scalar table wraps ref::.
 #include <cstdint>
 
+#include "kernels/gemm.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 
@@ -24,6 +25,9 @@ struct KernelTable {
   // matmul() semantics on one thread, for products small enough that a library call costs more.
   void (*matmul)(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                  int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta);
+  // PackedLinear's fp32 micro-kernel (gemm.h) and the most rows one call takes.
+  gemm::TileFn gemm_tile_f32;
+  int gemm_rows;
 };
 
 // Scratch one attention_head call needs: Kᵀ (D, Tk_pad) and the scores (Tq, Tk_pad), Tk padded to 16.

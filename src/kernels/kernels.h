@@ -5,39 +5,66 @@
 // H heads, D head size, Tq/Tk query/key lengths.
 //
 // Each function dispatches to SIMD code for the CPU (AVX-512 or AVX2, else the scalar code in
-// reference.h), detected once; LMPIPE_ISA=scalar|avx2|avx512 forces a lower one. GEMMs go to
-// oneDNN. All parallel work (ours and oneDNN's, both OpenMP) uses num_threads() threads.
+// reference.h), detected once; LMPIPE_ISA=scalar|avx2|avx512 forces a lower one. PackedLinear
+// runs this library's micro-kernels (gemm.h); large matmul() calls go to oneDNN. All parallel
+// work (ours and oneDNN's, both OpenMP) uses num_threads() threads.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace lmpipe::kernels {
 
 // y(M,N) = x(M,K) · W(N,K)^T + bias(N). W as PyTorch nn.Linear stores it; bias may be null.
 void linear(const float* x, const float* W, const float* bias, float* y, int64_t M, int64_t K, int64_t N);
 
-// The weights of one nn.Linear prepared once (packed for the GEMM library) and applied many times.
-// The source W/bias memory is not referenced after construction.
-// Arithmetic of a PackedLinear. fp32: fp32 throughout. bf16: weights and activations rounded to
-// bfloat16, fp32 accumulation, bias and output (about 2x faster on CPUs with AVX512-BF16, ~3
-// significant digits); where the CPU has no bf16 matmul, the layer silently stays fp32.
-enum class LinearPrecision { fp32, bf16 };
+// Arithmetic of a PackedLinear, chosen at load:
+//  fp32: fp32 weights, activations and accumulation.
+//  bf16: weights and activations rounded to bfloat16 (~3 significant digits), fp32 products,
+//        sums, bias and output (AVX512-BF16 vdpbf16ps: twice the fp32 rate, half the memory).
+//  int8: weights quantized per output feature (symmetric, scale max|w|/127) and activations per
+//        row at each forward (scale max|x|/127, as PyTorch's quantize_dynamic and ONNX Runtime's
+//        dynamic quantization do), exact int32 sums (AVX512-VNNI vpdpbusd), fp32 output.
+// Where the CPU lacks the instructions, bf16 and int8 run on scalar reference kernels (slow).
+enum class LinearPrecision { fp32, bf16, int8 };
+const char* precision_name(LinearPrecision precision);
 
+// Elementwise work PackedLinear::forward fuses into its output tiles while they are in cache.
+enum class Activation { none, gelu, gelu_tanh, relu, tanh };
+struct LinearEpilogue {
+  Activation activation = Activation::none;  // applied to x·Wᵀ + bias
+  const float* residual = nullptr;           // (M, N), added last; must not overlap y
+};
+
+// The weights of one nn.Linear packed once (see gemm.h) and applied many times. The source
+// W/bias memory is not referenced after construction. Each output row depends only on its own
+// input row: results do not change with M or with the other rows of x.
 class PackedLinear {
  public:
+  // One nn.Linear's weights as a checkpoint holds them: W (out_features, in_features) row-major,
+  // bias (out_features) or null.
+  struct Part {
+    const float* W = nullptr;
+    const float* bias = nullptr;
+    int64_t out_features = 0;
+  };
+
   PackedLinear();
-  PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features);
   PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features,
-               LinearPrecision precision);
+               LinearPrecision precision = LinearPrecision::fp32);
+  // Several nn.Linear over the same input packed as one; outputs concatenated in order (e.g.
+  // q, k, v projections). Parts without a bias add zeros.
+  PackedLinear(const std::vector<Part>& parts, int64_t in_features, LinearPrecision precision = LinearPrecision::fp32);
   ~PackedLinear();
   PackedLinear(PackedLinear&&) noexcept;
   PackedLinear& operator=(PackedLinear&&) noexcept;
 
-  // y(M,N) = x(M,K) · W^T + bias
-  void forward(const float* x, int64_t M, float* y) const;
+  // y(M,N) = epilogue(x(M,K) · Wᵀ + bias)
+  void forward(const float* x, int64_t M, float* y, const LinearEpilogue& epilogue = {}) const;
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }
-  // The precision actually used (bf16 requests fall back to fp32 where unsupported).
   LinearPrecision precision() const;
+  // Bytes of packed weights, scales and bias.
+  int64_t bytes() const;
 
  private:
   struct Impl;
@@ -87,6 +114,9 @@ struct AttentionArgs {
   bool causal = false;
 };
 void attention(const AttentionArgs& args);
+// attention() for `count` independent problems (e.g. the sequences of a batch): all their heads
+// run in one parallel loop, so many short sequences still keep every thread busy.
+void attention_batch(const AttentionArgs* args, int64_t count);
 
 // Number of threads kernels may use (OpenMP); set from LMPIPE_NUM_THREADS or the hardware.
 int num_threads();

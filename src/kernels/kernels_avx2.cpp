@@ -67,6 +67,7 @@ inline V operator-(V a, V b) { return {_mm256_sub_ps(a.v, b.v)}; }
 inline V operator*(V a, V b) { return {_mm256_mul_ps(a.v, b.v)}; }
 inline V operator/(V a, V b) { return {_mm256_div_ps(a.v, b.v)}; }
 
+#include "kernels/gemm_tile.inc"
 #include "kernels/simd_kernels.inc"
 
 }  // namespace

@@ -56,6 +56,7 @@ inline V operator-(V a, V b) { return {_mm512_sub_ps(a.v, b.v)}; }
 inline V operator*(V a, V b) { return {_mm512_mul_ps(a.v, b.v)}; }
 inline V operator/(V a, V b) { return {_mm512_div_ps(a.v, b.v)}; }
 
+#include "kernels/gemm_tile.inc"
 #include "kernels/simd_kernels.inc"
 
 }  // namespace

@@ -1,134 +1,322 @@
-// PackedLinear: W is reordered once into oneDNN's blocked weights layout; one matmul primitive
-// per distinct row count M is created lazily and cached. Measured on the Zen 5 CI machine for
-// a 1024x1024 layer: the first creation for a shape costs 0.2-2 ms (JIT), a re-creation that
-// hits oneDNN's own primitive cache ~2 µs, a lookup here well under 1 µs; a forward at M=32
-// takes ~0.2 ms, so caching keeps the overhead negligible even for single-token steps.
-// The primitives use a scratchpad the caller passes (onednn.h's thread_scratchpad): with the
-// library's own, one primitive run from two threads at once gives wrong results.
-#include <dnnl.hpp>
+// PackedLinear: the weights packed once into gemm.h's panel layout (fp32, bf16 pairs, or int8
+// quads with per-output-feature scales) and multiplied by this library's micro-kernels.
+//
+// A forward walks, per thread, its own contiguous range of panels (the threads split N, so each
+// streams half the weights): for each block of k-steps, for each panel, the block (128 KB) stays
+// in L2 while tiles of rows walk down A. Partial sums go through C between blocks (only where K
+// exceeds a block); the last block adds the bias and the epilogue.
+#include <omp.h>
+#include <sys/mman.h>
 
-#include <mutex>
-#include <unordered_map>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <vector>
 
+#include "kernels/gemm.h"
+#include "kernels/kernel_table.h"
 #include "kernels/kernels.h"
-#include "kernels/onednn.h"
 #include "util/error.h"
 
 namespace lmpipe::kernels {
 
-using dt = dnnl::memory::data_type;
-using tag = dnnl::memory::format_tag;
+using gemm::kPanel;
+
+namespace {
+
+// A cache-line-aligned array of 32-bit words, uninitialized; arrays of 2 MB and more are 2 MB
+// aligned and ask for transparent huge pages (fewer TLB misses while a forward streams the weights).
+class Words {
+ public:
+  Words() = default;
+  explicit Words(int64_t n) : size_(n) {
+    const size_t bytes = static_cast<size_t>(n) * 4, huge = size_t{2} << 20;
+    const size_t align = bytes >= huge ? huge : 64;
+    void* p = std::aligned_alloc(align, (bytes + align - 1) / align * align);
+    if (!p) throw std::bad_alloc();
+    if (align == huge) ::madvise(p, bytes, MADV_HUGEPAGE);
+    data_.reset(static_cast<uint32_t*>(p));
+  }
+  uint32_t* data() const { return data_.get(); }
+  int64_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint32_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint32_t[], Free> data_;
+  int64_t size_ = 0;
+};
+
+constexpr int64_t kStepK[] = {gemm::kF32PerStep, gemm::kBf16PerStep, gemm::kInt8PerStep};
+int64_t k_per_step(LinearPrecision p) { return kStepK[static_cast<int>(p)]; }
+
+// Below this many multiply-adds one thread is faster than two.
+constexpr int64_t kParallelMacs = int64_t{1} << 18;
+// Rows of A per pass over the weights: more re-reads the weights less often, fewer keeps A's
+// block nearer the core; 512 rows measured as fast as 192 with the weights read once.
+constexpr int64_t kRowBlock = 512;
+
+
+}  // namespace
 
 struct PackedLinear::Impl {
+  LinearPrecision precision = LinearPrecision::fp32;
   int64_t N = 0, K = 0;
-  dt act = dt::f32;  // activation/weight type fed to the matmul (f32 or bf16)
-  dnnl::memory::desc weights_md;
-  dnnl::memory weights, bias;  // bias is empty when the layer has none
+  gemm::Layout layout;
+  Words weights;
+  std::vector<float> bias;          // panels · kPanel, zero padded; empty when the layer has none
+  std::vector<float> col_scale;     // int8: panels · kPanel
+  std::vector<int32_t> col_offset;  // int8: panels · kPanel
 
-  // Per row count: the matmul and, for bf16, the f32 -> bf16 reorder of the input.
-  struct Prims {
-    dnnl::matmul matmul;
-    dnnl::reorder to_act;
-  };
-  mutable std::mutex mutex;
-  mutable std::unordered_map<int64_t, Prims> by_rows;
-
-  dnnl::matmul::desc desc(int64_t M, const dnnl::memory::desc& w) const {
-    dnnl::memory::desc src({M, K}, act, tag::ab), dst({M, N}, dt::f32, tag::ab);
-    if (bias) return dnnl::matmul::desc(src, w, dnnl::memory::desc({1, N}, dt::f32, tag::ab), dst);
-    return dnnl::matmul::desc(src, w, dst);
+  // Packs the rows of W (N of them, K each): panel by panel in parallel, each panel's 32 rows
+  // converted to words first (row_words), then moved into the panel's blocks.
+  void pack(const std::vector<const float*>& rows, bool fast) {
+    const gemm::Layout& L = layout;
+    if (precision == LinearPrecision::int8) {
+      col_scale.assign(static_cast<size_t>(L.panels * kPanel), 0.f);
+      col_offset.assign(static_cast<size_t>(L.panels * kPanel), 0);
+    }
+#pragma omp parallel num_threads(num_threads())
+    {
+      std::vector<uint32_t> panel(static_cast<size_t>(kPanel * L.steps));  // [row][step]
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t p = 0; p < L.panels; ++p) {
+        for (int64_t l = 0; l < kPanel; ++l) {
+          uint32_t* words = panel.data() + l * L.steps;
+          const int64_t n = p * kPanel + l;
+          if (n >= N)
+            std::fill_n(words, L.steps, 0u);
+          else
+            row_words(rows[n], n, fast, words);
+        }
+        for (int64_t b = 0; b < L.blocks; ++b) {
+          uint32_t* dst = weights.data() + L.offset(b, p);
+          const int64_t steps = L.steps_in_block(b), s0 = b * gemm::kBlockSteps;
+          // 64 steps at a time, so the 8 KB of the block being written stays in L1.
+          for (int64_t c0 = 0; c0 < steps; c0 += 64)
+            for (int64_t l = 0; l < kPanel; ++l) {
+              const uint32_t* src = panel.data() + l * L.steps + s0;
+              for (int64_t s = c0; s < std::min(steps, c0 + 64); ++s) dst[s * kPanel + l] = src[s];
+            }
+        }
+      }
+    }
   }
 
-  // A copy of the cached handles: another thread may evict the entry while this one runs it.
-  Prims primitives(int64_t M) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = by_rows.find(M);
-    if (it != by_rows.end()) return it->second;
-    // Sequence lengths vary per batch; bound the cache instead of growing without limit.
-    if (by_rows.size() >= 64) by_rows.clear();
-    const dnnl::engine& eng = dnnl_engine();
-    const dnnl::primitive_attr attr = user_scratchpad_attr();
-    Prims p{dnnl::matmul(dnnl::matmul::primitive_desc(desc(M, weights_md), attr, eng)), {}};
-    if (act != dt::f32)
-      p.to_act = dnnl::reorder(dnnl::reorder::primitive_desc(eng, dnnl::memory::desc({M, K}, dt::f32, tag::ab), eng,
-                                                             dnnl::memory::desc({M, K}, act, tag::ab), attr));
-    return by_rows.emplace(M, p).first->second;
+  // Weight row n as words: fp32 bits; bf16 pairs; int8 quads of round(w / scale) with
+  // scale = max|w| / 127 (the activations' converter, its +128 zero point flipped back off),
+  // recording the scale and 128 · Σ q.
+  void row_words(const float* w, int64_t n, bool fast, uint32_t* out) {
+    const int64_t steps = layout.steps;
+    switch (precision) {
+      case LinearPrecision::fp32:
+        std::memcpy(out, w, 4 * static_cast<size_t>(K));
+        break;
+      case LinearPrecision::bf16:
+        (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(w, K, steps, out);
+        break;
+      case LinearPrecision::int8: {
+        col_scale[n] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(w, K, steps, out);
+        int32_t sum = 0;
+        for (int64_t s = 0; s < steps; ++s) {
+          out[s] ^= 0x80808080u;  // u8 (q + 128) -> s8 q
+          for (int j = 0; j < 4; ++j) sum += static_cast<int8_t>(out[s] >> (8 * j));
+        }
+        col_offset[n] = gemm::kActivationZeroPoint * sum;
+        break;
+      }
+    }
   }
 };
+
+const char* precision_name(LinearPrecision precision) {
+  switch (precision) {
+    case LinearPrecision::fp32: return "float32";
+    case LinearPrecision::bf16: return "bfloat16";
+    case LinearPrecision::int8: return "int8";
+  }
+  return "?";
+}
 
 PackedLinear::PackedLinear() = default;
 PackedLinear::~PackedLinear() = default;
 PackedLinear::PackedLinear(PackedLinear&&) noexcept = default;
 PackedLinear& PackedLinear::operator=(PackedLinear&&) noexcept = default;
 
-PackedLinear::PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features)
-    : PackedLinear(W, bias, out_features, in_features, LinearPrecision::fp32) {}
-
 PackedLinear::PackedLinear(const float* W, const float* bias, int64_t out_features, int64_t in_features,
                            LinearPrecision precision)
-    : impl_(std::make_unique<Impl>()), in_features_(in_features), out_features_(out_features) {
-  if (out_features <= 0 || in_features <= 0)
-    throw Error("PackedLinear: weight shape (" + std::to_string(out_features) + ", " + std::to_string(in_features) +
-                ") must be positive");
-  Impl& p = *impl_;
-  p.N = out_features;
-  p.K = in_features;
-  const dnnl::engine& eng = dnnl_engine();
-  dnnl::stream& s = dnnl_stream();
-  if (bias) {
-    dnnl::memory::desc bias_md({1, p.N}, dt::f32, tag::ab);
-    dnnl::memory user(bias_md, eng, const_cast<float*>(bias));
-    p.bias = dnnl::memory(bias_md, eng);
-    dnnl::reorder(user, p.bias).execute(s, user, p.bias);
-  }
-  // Let oneDNN choose the layout for a typical row count; the layout depends on N, K, the type
-  // and the ISA, not on M, and every later M is created against this same layout.
-  auto choose = [&](dt type) {
-    p.act = type;
-    return dnnl::matmul::primitive_desc(p.desc(128, dnnl::memory::desc({p.K, p.N}, type, tag::any)), eng);
-  };
-  dnnl::matmul::primitive_desc pd;
-  if (precision == LinearPrecision::bf16) {
-    try {
-      pd = choose(dt::bf16);
-      // oneDNN also offers slow reference bf16 kernels; only take a JIT-compiled one.
-      if (std::string(pd.impl_info_str()).find("ref") != std::string::npos) pd = {};
-    } catch (const dnnl::error&) {
-      pd = {};
+    : PackedLinear(std::vector<Part>{{W, bias, out_features}}, in_features, precision) {}
+
+PackedLinear::PackedLinear(const std::vector<Part>& parts, int64_t in_features, LinearPrecision precision)
+    : impl_(std::make_unique<Impl>()), in_features_(in_features) {
+  // Row n of the stacked weights, and its bias.
+  std::vector<const float*> rows;
+  std::vector<float> biases;
+  bool any_bias = false;
+  for (const Part& part : parts) {
+    if (part.out_features <= 0 || in_features <= 0)
+      throw Error("PackedLinear: weight shape (" + std::to_string(part.out_features) + ", " +
+                  std::to_string(in_features) + ") must be positive");
+    for (int64_t r = 0; r < part.out_features; ++r) {
+      rows.push_back(part.W + r * in_features);
+      biases.push_back(part.bias ? part.bias[r] : 0.f);
     }
+    any_bias |= part.bias != nullptr;
   }
-  if (!pd) pd = choose(dt::f32);
-  p.weights_md = pd.weights_desc();
-  p.weights = dnnl::memory(p.weights_md, eng);
-  // W(N,K) row-major is the (K,N) matrix in column-major order ("ba").
-  dnnl::memory src(dnnl::memory::desc({p.K, p.N}, dt::f32, tag::ba), eng, const_cast<float*>(W));
-  dnnl::reorder(src, p.weights).execute(s, src, p.weights);
-  s.wait();
+  if (rows.empty()) throw Error("PackedLinear: no weights");
+  out_features_ = static_cast<int64_t>(rows.size());
+  Impl& p = *impl_;
+  const int64_t N = out_features_, K = in_features, per_step = k_per_step(precision);
+  p.precision = precision;
+  p.N = N;
+  p.K = K;
+  p.layout = gemm::Layout(N, (K + per_step - 1) / per_step);
+  p.weights = Words(p.layout.words());
+  const int64_t padded = p.layout.panels * kPanel;
+  if (any_bias) {
+    p.bias.assign(static_cast<size_t>(padded), 0.f);
+    std::copy(biases.begin(), biases.end(), p.bias.begin());
+  }
+  p.pack(rows, precision == LinearPrecision::bf16   ? cpu_has_avx512_bf16()
+              : precision == LinearPrecision::int8 ? cpu_has_avx512_vnni()
+                                                   : false);
 }
 
-LinearPrecision PackedLinear::precision() const {
-  return impl_ && impl_->act == dt::bf16 ? LinearPrecision::bf16 : LinearPrecision::fp32;
+LinearPrecision PackedLinear::precision() const { return impl_ ? impl_->precision : LinearPrecision::fp32; }
+
+int64_t PackedLinear::bytes() const {
+  if (!impl_) return 0;
+  const Impl& p = *impl_;
+  return 4 * (p.weights.size() + static_cast<int64_t>(p.bias.size() + p.col_scale.size() + p.col_offset.size()));
 }
 
-void PackedLinear::forward(const float* x, int64_t M, float* y) const {
+namespace {
+
+// The A operand of one forward in gemm.h's tile layout: fp32 copies of x's rows, or their bf16
+// / u8 conversions (int8: one scale per row). The buffers belong to the calling thread.
+struct Activations {
+  uint32_t* words = nullptr;
+  float* row_scale = nullptr;  // int8
+};
+
+Activations activation_buffers(int64_t M, const gemm::Layout& L, int64_t height) {
+  thread_local std::vector<uint32_t> words;
+  thread_local std::vector<float> scales;
+  const size_t n = static_cast<size_t>((M + height - 1) / height * L.blocks * height * gemm::kARowStride);
+  if (words.size() < n) words.resize(n);
+  if (scales.size() < static_cast<size_t>(M)) scales.resize(static_cast<size_t>(M));
+  return {words.data(), scales.data()};
+}
+
+// Row m of x (K values) into `act`.
+void pack_row(LinearPrecision precision, bool fast, const float* x, int64_t K, const gemm::Layout& L, int64_t height,
+              int64_t m, const Activations& act) {
+  thread_local std::vector<uint32_t> row;  // the converted row, before it is cut into blocks
+  const float* xm = x + m * K;
+  const uint32_t* src = reinterpret_cast<const uint32_t*>(xm);
+  if (precision != LinearPrecision::fp32) {
+    if (row.size() < static_cast<size_t>(L.steps)) row.resize(static_cast<size_t>(L.steps));
+    if (precision == LinearPrecision::bf16)
+      (fast ? gemm::avx512_row_bf16 : gemm::reference_row_bf16)(xm, K, L.steps, row.data());
+    else
+      act.row_scale[m] = (fast ? gemm::avx512_row_int8 : gemm::reference_row_int8)(xm, K, L.steps, row.data());
+    src = row.data();
+  }
+  const int64_t tile_words = height * gemm::kARowStride;
+  for (int64_t b = 0; b < L.blocks; ++b)
+    std::memcpy(act.words + ((m / height) * L.blocks + b) * tile_words + (m % height) * gemm::kARowStride,
+                src + b * gemm::kBlockSteps, 4 * static_cast<size_t>(L.steps_in_block(b)));
+}
+
+void apply_activation(const KernelTable& t, Activation act, float* x, int64_t n) {
+  switch (act) {
+    case Activation::none: break;
+    case Activation::gelu: t.gelu(x, n); break;
+    case Activation::gelu_tanh: t.gelu_tanh(x, n); break;
+    case Activation::relu: t.relu(x, n); break;
+    case Activation::tanh: t.tanh(x, n); break;
+  }
+}
+
+}  // namespace
+
+void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpilogue& epilogue) const {
   if (!impl_) throw Error("PackedLinear::forward: the layer holds no weights (default-constructed)");
   if (M <= 0) return;
   const Impl& p = *impl_;
-  Impl::Prims prims = p.primitives(M);
-  const dnnl::engine& eng = dnnl_engine();
-  dnnl::stream& s = dnnl_stream();
-  dnnl::memory src(dnnl::memory::desc({M, p.K}, dt::f32, tag::ab), eng, const_cast<float*>(x));
-  dnnl::memory dst(dnnl::memory::desc({M, p.N}, dt::f32, tag::ab), eng, y);
-  if (p.act != dt::f32) {
-    dnnl::memory converted(dnnl::memory::desc({M, p.K}, p.act, tag::ab), eng);
-    prims.to_act.execute(s, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}, {DNNL_ARG_SCRATCHPAD, thread_scratchpad(prims.to_act)}});
-    src = converted;
+  const gemm::Layout& L = p.layout;
+  const KernelTable& table = kernel_table(get_cpu_isa());
+  gemm::TileFn tile = table.gemm_tile_f32;
+  int max_rows = table.gemm_rows;
+  bool fast = false;  // the low-precision kernels of this CPU, else the reference ones
+  if (p.precision != LinearPrecision::fp32) {
+    fast = p.precision == LinearPrecision::bf16 ? cpu_has_avx512_bf16() : cpu_has_avx512_vnni();
+    tile = p.precision == LinearPrecision::bf16 ? (fast ? gemm::avx512_tile_bf16 : gemm::reference_tile_bf16)
+                                                : (fast ? gemm::avx512_tile_int8 : gemm::reference_tile_int8);
+    max_rows = fast ? gemm::kAvx512TileRows : 4;
   }
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DST, dst},
-                                             {DNNL_ARG_SCRATCHPAD, thread_scratchpad(prims.matmul)}};
-  if (p.bias) args.emplace(DNNL_ARG_BIAS, p.bias);
-  prims.matmul.execute(s, args);
-  s.wait();
+  const int nt = static_cast<int>(
+      std::min<int64_t>(L.panels, M * p.N * p.K >= kParallelMacs ? num_threads() : 1));
+  const Activations act = activation_buffers(M, L, max_rows);
+  // Equal row blocks, each a multiple of the tile height, so no pass over the weights is tiny.
+  const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
+  const int64_t block_rows = ((M + row_blocks - 1) / row_blocks + max_rows - 1) / max_rows * max_rows;
+
+#pragma omp parallel num_threads(nt)
+  {
+#pragma omp for schedule(static)
+    for (int64_t m = 0; m < M; ++m) pack_row(p.precision, fast, x, p.K, L, max_rows, m, act);
+    // (the loop's barrier: A is complete before any tile reads it)
+    // The team may be smaller than nt (a forward called inside another parallel region).
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
+    const int64_t p0 = L.panels * t / team, p1 = L.panels * (t + 1) / team;
+    gemm::Tile tt;
+    tt.ldc = p.N;
+    for (int64_t m0 = 0; m0 < M; m0 += block_rows) {
+      const int64_t m1 = std::min(M, m0 + block_rows);
+      for (int64_t b = 0; b < L.blocks; ++b) {
+        tt.steps = L.steps_in_block(b);
+        tt.first = b == 0;
+        tt.last = b == L.blocks - 1;
+        for (int64_t panel = p0; panel < p1; ++panel) {
+          const int64_t col = panel * kPanel;
+          tt.b = p.weights.data() + L.offset(b, panel);
+          tt.cols = static_cast<int>(std::min<int64_t>(kPanel, p.N - col));
+          tt.bias = p.bias.empty() ? nullptr : p.bias.data() + col;
+          if (p.precision == LinearPrecision::int8) {
+            tt.col_scale = p.col_scale.data() + col;
+            tt.col_offset = p.col_offset.data() + col;
+          }
+          for (int64_t m = m0; m < m1; m += max_rows) {
+            tt.rows = static_cast<int>(std::min<int64_t>(max_rows, m1 - m));
+            tt.a = act.words + ((m / max_rows) * L.blocks + b) * max_rows * gemm::kARowStride;
+            tt.c = y + m * p.N + col;
+            if (p.precision == LinearPrecision::int8) tt.row_scale = act.row_scale + m;
+            // The next tile's C rows, for writing: their first touch would otherwise stall the
+            // stores. (The weights stream in order; the hardware prefetcher follows them, and
+            // software prefetches of them measured no better.)
+            for (int64_t r = m + max_rows; r < std::min(m1, m + 2 * max_rows); ++r) {
+              __builtin_prefetch(y + r * p.N + col, 1);
+              __builtin_prefetch(y + r * p.N + col + 16, 1);
+            }
+            // The residual is added in the tile unless an activation comes first.
+            const bool activate = epilogue.activation != Activation::none;
+            tt.residual = epilogue.residual && !activate ? epilogue.residual + m * p.N + col : nullptr;
+            tile(tt);
+            if (!tt.last || !activate) continue;
+            for (int r = 0; r < tt.rows; ++r) {
+              float* out = tt.c + r * p.N;
+              apply_activation(table, epilogue.activation, out, tt.cols);
+              if (epilogue.residual) table.add(out, epilogue.residual + (m + r) * p.N + col, tt.cols);
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace lmpipe::kernels

@@ -93,17 +93,16 @@ BartDecoderLayer load_decoder_layer(const BartConfig& c, const nn::Weights& w) {
   return l;
 }
 
-// Residual feed-forward block of both layer kinds: h = LN(h + fc2(act(fc1(h)))).
+// Residual feed-forward block of both layer kinds: h = LN(h + fc2(act(fc1(h)))), the activation
+// and the residual add fused into the GEMMs.
 void feed_forward(const kernels::PackedLinear& fc1, const kernels::PackedLinear& fc2, const nn::LayerNorm& norm,
                   nn::Activation act, float* h, int64_t rows, BartScratch& s) {
   const int64_t d = fc2.out_features(), ffn_dim = fc1.out_features();
   float* ffn = nn::scratch(s.ffn, rows * ffn_dim);
   float* tmp = nn::scratch(s.tmp, rows * d);
-  fc1.forward(h, rows, ffn);
-  nn::apply_activation(act, ffn, rows * ffn_dim);
-  fc2.forward(ffn, rows, tmp);
-  kernels::add_inplace(h, tmp, rows * d);
-  norm(h, rows);
+  fc1.forward(h, rows, ffn, {.activation = nn::kernel_activation(act)});
+  fc2.forward(ffn, rows, tmp, {.residual = h});
+  norm(tmp, h, rows);
 }
 
 // h = LN(h + out_proj(ctx))
@@ -111,9 +110,8 @@ void attention_residual(const kernels::PackedLinear& out_proj, const nn::LayerNo
                         int64_t rows, BartScratch& s) {
   const int64_t d = out_proj.out_features();
   float* tmp = nn::scratch(s.tmp, rows * d);
-  out_proj.forward(ctx, rows, tmp);
-  kernels::add_inplace(h, tmp, rows * d);
-  norm(h, rows);
+  out_proj.forward(ctx, rows, tmp, {.residual = h});
+  norm(tmp, h, rows);
 }
 
 }  // namespace
@@ -130,7 +128,7 @@ BartModel::BartModel(const BartConfig& config, const nn::Weights& model) : confi
         break;
       }
   }
-  shared_ = nn::Embedding::load(embed, config.vocab_size, d);
+  shared_ = nn::Embedding::load_word_embeddings(embed, config.vocab_size, d);
 
   const nn::Weights encoder = model["encoder"], decoder = model["decoder"];
   encoder_positions_ = nn::Embedding::load(encoder["embed_positions"], positions, d);
@@ -144,45 +142,137 @@ BartModel::BartModel(const BartConfig& config, const nn::Weights& model) : confi
     decoder_layers_.push_back(load_decoder_layer(config, decoder["layers." + std::to_string(i)]));
 }
 
-// BartScaledWordEmbedding + BartLearnedPositionalEmbedding + layernorm_embedding
+// BartScaledWordEmbedding + BartLearnedPositionalEmbedding + layernorm_embedding of n tokens
+// at positions pos[0..n).
 void BartModel::embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids,
-                      int64_t batch, int64_t T, int64_t past, float* out) const {
+                      const int32_t* pos, int64_t n, float* out) const {
   const int64_t d = config_.d_model;
-  if (past + T > config_.max_position_embeddings)
-    throw Error("bart: " + std::to_string(past + T) + " positions exceed max_position_embeddings " +
-                std::to_string(config_.max_position_embeddings) + " (config.json)");
   const float scale = config_.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
-  shared_.lookup(ids, batch * T, out, scale, "bart: input_ids");
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < T; ++t)
-      kernels::add_inplace(out + (b * T + t) * d, positions.weight.data() + (past + t + kPositionOffset) * d, d);
-  layernorm_embedding(out, batch * T);
+  shared_.lookup(ids, n, out, scale, "bart: input_ids");
+  for (int64_t i = 0; i < n; ++i) {
+    if (pos[i] >= config_.max_position_embeddings)
+      throw Error("bart: " + std::to_string(pos[i] + 1) + " positions exceed max_position_embeddings " +
+                  std::to_string(config_.max_position_embeddings) + " (config.json)");
+    kernels::add_inplace(out + i * d, positions.weight.data() + (pos[i] + kPositionOffset) * d, d);
+  }
+  layernorm_embedding(out, n);
 }
 
-// BartEncoder.forward
-Tensor BartModel::encode(const Batch& batch, BartScratch& s) const {
-  nn::check_batch(batch, "bart");
-  const int64_t B = batch.batch, T = batch.seq_len, d = config_.d_model, rows = B * T;
-  const int64_t H = config_.encoder_attention_heads;
-  Tensor hidden = Tensor::empty({B, T, d});
-  float* h = hidden.data();
-  embed(encoder_layernorm_embedding_, encoder_positions_, batch.input_ids.data(), B, T, 0, h);
-  nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
+namespace {
+// Position of each token within its sequence, counted from `past`.
+const int32_t* positions_in_sequences(const nn::SequenceLayout& seqs, int64_t past, std::vector<int32_t>& out) {
+  out.resize(static_cast<size_t>(seqs.tokens()));
+  for (int64_t b = 0; b < seqs.count(); ++b)
+    for (int64_t t = 0; t < seqs.length(b); ++t) out[seqs.offsets[b] + t] = static_cast<int32_t>(past + t);
+  return out.data();
+}
+}  // namespace
 
+// BartEncoder.forward on the tokens of `seqs`: the last hidden state into h (tokens, d).
+void BartModel::run_encoder(const int32_t* ids, const nn::SequenceLayout& seqs, BartScratch& s, float* h) const {
+  const int64_t d = config_.d_model, rows = seqs.tokens(), H = config_.encoder_attention_heads;
+  embed(encoder_layernorm_embedding_, encoder_positions_, ids, positions_in_sequences(seqs, 0, s.positions), rows, h);
   for (const BartEncoderLayer& layer : encoder_layers_) {
-    // BartAttention (self): fused q/k/v, bidirectional with the padding mask.
+    // BartAttention (self): fused q/k/v, bidirectional within each sequence, padding masked.
     float* qkv = nn::scratch(s.qkv, rows * 3 * d);
     float* ctx = nn::scratch(s.ctx, rows * d);
     layer.qkv.forward(h, rows, qkv);
-    nn::BatchedAttention a;
-    a.q = qkv, a.q_stride = 3 * d, a.q_batch = T * 3 * d;
-    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d, a.kv_batch = T * 3 * d;
-    a.out = ctx, a.out_stride = d, a.out_batch = T * d;
-    a.batch = B, a.Tq = T, a.Tk = T, a.H = H, a.D = d / H;
-    a.key_bias = s.key_bias.data();
-    nn::batched_attention(a);
+    nn::VarlenAttention a;
+    a.q = qkv, a.q_stride = 3 * d;
+    a.k = qkv + d, a.k_stride = 3 * d, a.v = qkv + 2 * d, a.v_stride = 3 * d;
+    a.out = ctx, a.out_stride = d;
+    a.q_offsets = a.kv_offsets = seqs.offsets.data();
+    a.batch = seqs.count(), a.H = H, a.D = d / H;
+    a.key_bias = seqs.key_bias_or_null();
+    nn::varlen_attention(a);
     attention_residual(layer.out_proj, layer.self_attn_layer_norm, ctx, h, rows, s);
     feed_forward(layer.fc1, layer.fc2, layer.final_layer_norm, config_.activation, h, rows, s);
+  }
+}
+
+Tensor BartModel::encode(const Batch& batch, BartScratch& s) const {
+  nn::check_batch(batch, "bart");
+  Tensor hidden = Tensor::empty({batch.batch, batch.seq_len, config_.d_model});
+  run_encoder(batch.input_ids.data(), nn::SequenceLayout::padded(batch), s, hidden.data());
+  return hidden;
+}
+
+Tensor BartModel::encode(const PackedBatch& batch, BartScratch& s) const {
+  nn::check_packed(batch, "bart");
+  Tensor hidden = Tensor::empty({batch.tokens(), config_.d_model});
+  run_encoder(batch.input_ids.data(), nn::SequenceLayout::packed(batch), s, hidden.data());
+  return hidden;
+}
+
+// BartDecoder.forward over whole sequences at once (teacher forcing, no cache)
+Tensor BartModel::decode_sequences(const int32_t* ids, const nn::SequenceLayout& seqs, const float* encoder_hidden,
+                                   const nn::SequenceLayout& encoder_seqs, BartScratch& s,
+                                   const std::vector<int64_t>* only_rows) const {
+  const int64_t d = config_.d_model, rows = seqs.tokens(), enc_rows = encoder_seqs.tokens(), B = seqs.count();
+  const int64_t H = config_.decoder_attention_heads;
+  if (B != encoder_seqs.count())
+    throw Error("bart: " + std::to_string(B) + " decoder sequences for " + std::to_string(encoder_seqs.count()) +
+                " encoder sequences");
+  if (only_rows) {
+    if (static_cast<int64_t>(only_rows->size()) != B) throw Error("bart: decode_sequences needs one row per sequence");
+    for (int64_t b = 0; b < B; ++b)
+      if ((*only_rows)[b] < seqs.offsets[b] || (*only_rows)[b] >= seqs.offsets[b + 1])
+        throw Error("bart: decode_sequences: row " + std::to_string((*only_rows)[b]) + " is outside sequence " +
+                    std::to_string(b));
+  }
+  Tensor hidden = Tensor::empty({rows, d});
+  float* h = hidden.data();
+  embed(decoder_layernorm_embedding_, decoder_positions_, ids, positions_in_sequences(seqs, 0, s.positions), rows, h);
+  std::vector<int64_t> one_query_each;  // query offsets 0, 1, ..., B once only_rows are kept
+  for (size_t i = 0; i < decoder_layers_.size(); ++i) {
+    const BartDecoderLayer& layer = decoder_layers_[i];
+    float* ctx = nn::scratch(s.ctx, rows * d);
+    // BartAttention (self, causal within each sequence).
+    float* qkv = nn::scratch(s.qkv, rows * 3 * d);
+    layer.self_qkv.forward(h, rows, qkv);
+    nn::VarlenAttention self;
+    self.q = qkv, self.q_stride = 3 * d;
+    self.k = qkv + d, self.k_stride = 3 * d, self.v = qkv + 2 * d, self.v_stride = 3 * d;
+    self.out = ctx, self.out_stride = d;
+    self.q_offsets = self.kv_offsets = seqs.offsets.data();
+    self.batch = B, self.H = H, self.D = d / H;
+    self.causal = true;
+    nn::varlen_attention(self);
+
+    // Past the self-attention, the last layer's rows are independent: with only_rows, the rest
+    // of it runs on those rows alone (a tenth of its work for 10-token sequences).
+    int64_t n = rows;
+    const int64_t* q_offsets = seqs.offsets.data();
+    if (only_rows && i + 1 == decoder_layers_.size()) {
+      Tensor kept = Tensor::empty({B, d});
+      for (int64_t b = 0; b < B; ++b) {
+        std::memcpy(kept.data() + b * d, h + (*only_rows)[b] * d, sizeof(float) * d);
+        std::memmove(ctx + b * d, ctx + (*only_rows)[b] * d, sizeof(float) * d);  // rows ascend: b ≤ row
+      }
+      hidden = std::move(kept);
+      h = hidden.data();
+      n = B;
+      for (int64_t b = 0; b <= B; ++b) one_query_each.push_back(b);
+      q_offsets = one_query_each.data();
+    }
+    attention_residual(layer.self_out, layer.self_attn_layer_norm, ctx, h, n, s);
+
+    // BartAttention (cross): each sequence's queries on its encoder sequence, padding masked.
+    float* q = nn::scratch(s.q, n * d);
+    layer.cross_q.forward(h, n, q);
+    float* kv = nn::scratch(s.cross_kv, enc_rows * 2 * d);
+    layer.cross_kv.forward(encoder_hidden, enc_rows, kv);
+    nn::VarlenAttention cross;
+    cross.q = q, cross.q_stride = d;
+    cross.k = kv, cross.k_stride = 2 * d, cross.v = kv + d, cross.v_stride = 2 * d;
+    cross.out = ctx, cross.out_stride = d;
+    cross.q_offsets = q_offsets, cross.kv_offsets = encoder_seqs.offsets.data();
+    cross.batch = B, cross.H = H, cross.D = d / H;
+    cross.key_bias = encoder_seqs.key_bias_or_null();
+    nn::varlen_attention(cross);
+    attention_residual(layer.cross_out, layer.encoder_attn_layer_norm, ctx, h, n, s);
+
+    feed_forward(layer.fc1, layer.fc2, layer.final_layer_norm, config_.activation, h, n, s);
   }
   return hidden;
 }
@@ -234,7 +324,13 @@ Tensor BartModel::decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cac
 
   Tensor hidden = Tensor::empty({B, Tnew, d});
   float* h = hidden.data();
-  embed(decoder_layernorm_embedding_, decoder_positions_, ids, B, Tnew, past, h);
+  {
+    std::vector<int64_t> offsets(static_cast<size_t>(B + 1));
+    for (int64_t b = 0; b <= B; ++b) offsets[b] = b * Tnew;
+    nn::SequenceLayout seqs;
+    seqs.offsets = std::move(offsets);
+    embed(decoder_layernorm_embedding_, decoder_positions_, ids, positions_in_sequences(seqs, past, s.positions), rows, h);
+  }
 
   for (size_t i = 0; i < decoder_layers_.size(); ++i) {
     const BartDecoderLayer& layer = decoder_layers_[i];
@@ -294,7 +390,7 @@ std::unique_ptr<BartForSequenceClassification> BartForSequenceClassification::lo
   // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<BartForSequenceClassification>(
-      new BartForSequenceClassification(bart, nn::Weights(checkpoint, ""), std::move(labels)));
+      new BartForSequenceClassification(bart, nn::Weights(checkpoint, "", config.load_options()), std::move(labels)));
 }
 
 // BartForSequenceClassification.forward
@@ -304,28 +400,68 @@ BartForSequenceClassification::Output BartForSequenceClassification::forward(con
   const int64_t B = batch.batch, T = batch.seq_len, d = c.d_model;
   Output out;
   out.encoder_last_hidden_state = model_.encode(batch, scratch_);
-  model_.start_decoder(out.encoder_last_hidden_state, batch.attention_mask, cache_);
+  // The decoder attends causally with no padding mask (HF passes no decoder_attention_mask).
+  nn::SequenceLayout decoder_seqs = nn::SequenceLayout::padded(batch);
+  decoder_seqs.key_bias.clear();
+  const std::vector<int64_t> eos = eos_rows(batch.input_ids, decoder_seqs);
   const std::vector<int32_t> decoder_ids = shift_tokens_right(batch.input_ids, B, T, c.pad_token_id, c.decoder_start_token_id);
-  out.decoder_last_hidden_state = model_.decode(decoder_ids.data(), T, cache_, scratch_);
-
-  // The decoder state at the last <eos> of each row; rows must agree on the number of <eos>.
+  out.decoder_last_hidden_state =
+      model_.decode_sequences(decoder_ids.data(), decoder_seqs, out.encoder_last_hidden_state.data(),
+                              nn::SequenceLayout::padded(batch), scratch_)
+          .reshape({B, T, d});
   std::vector<float> sentence(static_cast<size_t>(B * d));
+  for (int64_t b = 0; b < B; ++b)
+    std::memcpy(sentence.data() + b * d, out.decoder_last_hidden_state.data() + eos[b] * d, sizeof(float) * d);
+  out.logits = head(sentence.data(), B);
+  return out;
+}
+
+Tensor BartForSequenceClassification::classify_packed(const PackedBatch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const BartConfig& c = model_.config();
+  nn::check_packed(batch, "bart");
+  const nn::SequenceLayout seqs = nn::SequenceLayout::packed(batch);
+  const std::vector<int64_t> eos = eos_rows(batch.input_ids, seqs);
+  const Tensor encoder_hidden = model_.encode(batch, scratch_);
+  std::vector<int32_t> decoder_ids(batch.input_ids.size());
+  for (int64_t b = 0; b < batch.batch(); ++b) {
+    const int64_t first = batch.offsets[b];
+    const std::vector<int32_t> shifted =
+        shift_tokens_right(std::vector<int32_t>(batch.input_ids.begin() + first, batch.input_ids.begin() + first + batch.length(b)),
+                           1, batch.length(b), c.pad_token_id, c.decoder_start_token_id);
+    std::copy(shifted.begin(), shifted.end(), decoder_ids.begin() + first);
+  }
+  // Only the last <eos> of each sequence is classified: the decoder's last layer runs on those rows.
+  const Tensor sentence = model_.decode_sequences(decoder_ids.data(), seqs, encoder_hidden.data(), seqs, scratch_, &eos);
+  return head(sentence.data(), batch.batch());
+}
+
+// The row of each sequence's last <eos>; sequences must agree on the number of <eos>.
+std::vector<int64_t> BartForSequenceClassification::eos_rows(const std::vector<int32_t>& input_ids,
+                                                             const nn::SequenceLayout& seqs) const {
+  const int32_t eos_id = model_.config().eos_token_id;
+  std::vector<int64_t> rows;
   int64_t eos_count = -1;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = 0; b < seqs.count(); ++b) {
     int64_t count = 0, last = -1;
-    for (int64_t t = 0; t < T; ++t)
-      if (batch.input_ids[b * T + t] == c.eos_token_id) ++count, last = t;
+    for (int64_t t = seqs.offsets[b]; t < seqs.offsets[b + 1]; ++t)
+      if (input_ids[t] == eos_id) ++count, last = t;
     if (count == 0) throw Error("bart: row " + std::to_string(b) + " of input_ids has no <eos> token");
     if (eos_count >= 0 && count != eos_count) throw Error("bart: all examples must have the same number of <eos> tokens");
     eos_count = count;
-    std::memcpy(sentence.data() + b * d, out.decoder_last_hidden_state.data() + (b * T + last) * d, sizeof(float) * d);
+    rows.push_back(last);
   }
+  return rows;
+}
+
+// BartClassificationHead (dense -> tanh -> out_proj) on sentence (B, d_model).
+Tensor BartForSequenceClassification::head(const float* sentence, int64_t B) const {
+  const int64_t d = model_.config().d_model;
   std::vector<float> dense(static_cast<size_t>(B * d));
-  dense_.forward(sentence.data(), B, dense.data());
-  kernels::tanh_inplace(dense.data(), B * d);
-  out.logits = Tensor::empty({B, out_proj_.out_features()});
-  out_proj_.forward(dense.data(), B, out.logits.data());
-  return out;
+  dense_.forward(sentence, B, dense.data(), {.activation = kernels::Activation::tanh});
+  Tensor logits = Tensor::empty({B, out_proj_.out_features()});
+  out_proj_.forward(dense.data(), B, logits.data());
+  return logits;
 }
 
 std::unique_ptr<SequenceClassifier> load_bart_classifier(const std::filesystem::path& dir, const ModelConfig& config) {

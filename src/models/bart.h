@@ -29,7 +29,8 @@ struct BartConfig {
 
 // Buffers reused by every forward call (one per concurrent caller).
 struct BartScratch {
-  std::vector<float> qkv, q, ctx, tmp, ffn, key_bias;
+  std::vector<float> qkv, q, ctx, tmp, ffn, cross_kv;
+  std::vector<int32_t> positions;
 };
 
 // BartEncoderLayer / BartDecoderLayer weights.
@@ -68,6 +69,16 @@ class BartModel {
 
   // BartEncoder: hidden (batch, seq_len, d_model) of batch.input_ids under batch.attention_mask.
   Tensor encode(const Batch& batch, BartScratch& scratch) const;
+  // The same for a packed batch: hidden (batch.tokens(), d_model), sequence after sequence.
+  Tensor encode(const PackedBatch& batch, BartScratch& scratch) const;
+  // BartDecoder over whole sequences at once (teacher forcing, no cache): `ids` (seqs.tokens())
+  // attend causally within their sequence and to the same sequence of `encoder_hidden`
+  // (encoder_seqs.tokens(), d_model), whose key_bias masks encoder padding. Returns the last
+  // hidden state (seqs.tokens(), d_model), or with `only_rows` (one row per sequence, e.g. its
+  // last <eos>) just those rows (seqs.count(), d_model), the last layer computing no other.
+  Tensor decode_sequences(const int32_t* ids, const nn::SequenceLayout& seqs, const float* encoder_hidden,
+                          const nn::SequenceLayout& encoder_seqs, BartScratch& scratch,
+                          const std::vector<int64_t>* only_rows = nullptr) const;
   // Empties `cache` (keeping its buffers) and fills it with the cross-attention keys/values of
   // `encoder_hidden` (batch, Tenc, d_model); attention_mask (batch·Tenc, empty = all ones) masks
   // the encoder's padding.
@@ -78,8 +89,9 @@ class BartModel {
   Tensor decode(const int32_t* ids, int64_t Tnew, BartDecoderCache& cache, BartScratch& scratch) const;
 
  private:
-  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids, int64_t batch,
-             int64_t T, int64_t past, float* out) const;
+  void embed(const nn::LayerNorm& layernorm_embedding, const nn::Embedding& positions, const int32_t* ids,
+             const int32_t* pos, int64_t n, float* out) const;
+  void run_encoder(const int32_t* ids, const nn::SequenceLayout& seqs, BartScratch& scratch, float* h) const;
 
   BartConfig config_;
   nn::Embedding shared_;                       // shared / encoder.embed_tokens / decoder.embed_tokens (tied)
@@ -107,11 +119,14 @@ class BartForSequenceClassification : public SequenceClassifier {
   Output forward(const Batch& batch) const;
   const BartModel& model() const { return model_; }
   Tensor classify(const Batch& batch) const override { return forward(batch).logits; }
+  Tensor classify_packed(const PackedBatch& batch) const override;
   const LabelMaps& labels() const override { return labels_; }
   int64_t max_positions() const override { return model_.config().max_position_embeddings; }
 
  private:
   BartForSequenceClassification(const BartConfig& config, const nn::Weights& root, LabelMaps labels);
+  std::vector<int64_t> eos_rows(const std::vector<int32_t>& input_ids, const nn::SequenceLayout& seqs) const;
+  Tensor head(const float* sentence, int64_t B) const;
 
   LabelMaps labels_;
   BartModel model_;

@@ -1,4 +1,5 @@
-// DeBERTa-v2 / DeBERTa-v3 sequence classifier (e.g. the DeBERTa-v3 zero-shot NLI models).
+// DeBERTa-v2 / DeBERTa-v3: the base model (DebertaV2Model), the sequence classifier (e.g. the
+// DeBERTa-v3 zero-shot NLI models) and the masked-LM heads (DebertaV2ForMaskedLM).
 // Port of transformers v5 models/deberta_v2/configuration_deberta_v2.py and modeling_deberta_v2.py,
 // inference only (every dropout is the identity). Weight names are the checkpoint keys.
 #include <algorithm>
@@ -80,6 +81,9 @@ struct DebertaV2Config {
   int64_t pooler_hidden_size = 0;
   Activation pooler_hidden_act = Activation::Gelu;
   LabelMaps labels;
+  std::string file;                 // config.json, for errors
+  bool legacy = true;               // DebertaV2ForMaskedLM: cls.predictions (true) or lm_predictions.lm_head
+  bool tie_word_embeddings = true;  // the legacy MLM decoder is the word embedding matrix
 };
 
 DebertaV2Config read_config(const ModelConfig& config) {
@@ -126,12 +130,12 @@ DebertaV2Config read_config(const ModelConfig& config) {
     c.conv_act = nn::config_activation(config, "conv_act", "tanh");
   }
   c.pooler_hidden_size = config.get_or<int64_t>("pooler_hidden_size", c.hidden_size);
-  if (c.pooler_hidden_size != c.hidden_size)
-    throw Error(where + ": field 'pooler_hidden_size' (" + std::to_string(c.pooler_hidden_size) +
-                ") must equal 'hidden_size': ContextPooler applies it to a hidden state");
   c.pooler_hidden_act =
       nn::config_activation(config, "pooler_hidden_act", "gelu");
   c.labels = nn::parse_label_maps(config);
+  c.file = where;
+  c.legacy = config.get_or<bool>("legacy", true);
+  c.tie_word_embeddings = config.get_or<bool>("tie_word_embeddings", true);
   return c;
 }
 
@@ -200,7 +204,7 @@ struct DebertaV2Embeddings {
   nn::LayerNorm layer_norm;
 
   DebertaV2Embeddings(const nn::Weights& w, const DebertaV2Config& c) : config(&c) {
-    word_embeddings = nn::Embedding::load(w["word_embeddings"], c.vocab_size, c.embedding_size);
+    word_embeddings = nn::Embedding::load_word_embeddings(w["word_embeddings"], c.vocab_size, c.embedding_size);
     if (c.position_biased_input)
       position_embeddings = nn::Embedding::load(w["position_embeddings"], c.max_position_embeddings, c.embedding_size);
     if (c.type_vocab_size > 0)
@@ -467,44 +471,116 @@ struct DebertaV2Encoder {
   }
 };
 
-// DebertaV2ForSequenceClassification = DebertaV2Model + ContextPooler + classifier
-class DebertaV2ForSequenceClassification : public SequenceClassifier {
+// DebertaV2Model: embeddings + encoder. `deberta` is the checkpoint seen at the base model's prefix.
+class DebertaV2Model : public TokenEncoder {
  public:
-  DebertaV2ForSequenceClassification(const nn::Weights& root, DebertaV2Config config)
-      : config_(std::move(config)),
-        embeddings_(root["deberta.embeddings"], config_),
-        encoder_(root["deberta.encoder"], config_) {
-    const int64_t P = config_.pooler_hidden_size;
-    pooler_dense_ = nn::load_linear(root["pooler.dense"], P, P);
-    classifier_ = nn::load_linear(root["classifier"], static_cast<int64_t>(config_.labels.id2label.size()), P);
+  DebertaV2Model(const nn::Weights& deberta, DebertaV2Config config)
+      : config_(std::move(config)), embeddings_(deberta["embeddings"], config_), encoder_(deberta["encoder"], config_) {}
+  // The modules keep pointers to config_.
+  DebertaV2Model(const DebertaV2Model&) = delete;
+  DebertaV2Model& operator=(const DebertaV2Model&) = delete;
+
+  // The checkpoint at "deberta" when its keys carry that prefix (*For* checkpoints), else at the root.
+  static nn::Weights base_weights(const nn::Weights& root) {
+    const nn::Weights base = root["deberta"];
+    return base["embeddings.word_embeddings"].has("weight") ? base : root;
   }
 
-  Tensor classify(const Batch& batch) const override {
-    const int64_t B = batch.batch, T = batch.seq_len, C = config_.hidden_size;
-    if (B == 0) return Tensor::zeros({0, classifier_.out_features()});
+  const DebertaV2Config& config() const { return config_; }
+  // last_hidden_state (batch, seq_len, hidden_size)
+  Tensor encode(const Batch& batch) const override {
     nn::check_batch(batch, "deberta_v2");
-    // DebertaV2Model
+    const int64_t B = batch.batch, T = batch.seq_len;
     const std::vector<float> mask = float_mask(batch);
-    Tensor hidden = encoder_.forward(embeddings_.forward(batch, mask), B, T, mask);
-    // ContextPooler: dense + activation on the first token
-    Tensor first = Tensor::empty({B, C});
-    for (int64_t b = 0; b < B; ++b) std::copy_n(hidden.data() + b * T * C, C, first.data() + b * C);
-    Tensor pooled = Tensor::empty({B, C});
-    pooler_dense_.forward(first.data(), B, pooled.data());
-    nn::apply_activation(config_.pooler_hidden_act, pooled.data(), B * C);
-    Tensor logits = Tensor::empty({B, classifier_.out_features()});
-    classifier_.forward(pooled.data(), B, logits.data());
-    return logits;
+    return encoder_.forward(embeddings_.forward(batch, mask), B, T, mask).reshape({B, T, config_.hidden_size});
   }
-
-  const LabelMaps& labels() const override { return config_.labels; }
+  int64_t hidden_size() const override { return config_.hidden_size; }
   int64_t max_positions() const override { return config_.max_position_embeddings; }
 
  private:
   DebertaV2Config config_;
   DebertaV2Embeddings embeddings_;
   DebertaV2Encoder encoder_;
+};
+
+// DebertaV2ForSequenceClassification = DebertaV2Model + ContextPooler + classifier
+class DebertaV2ForSequenceClassification : public SequenceClassifier {
+ public:
+  DebertaV2ForSequenceClassification(const nn::Weights& root, DebertaV2Config config) : model_(root["deberta"], std::move(config)) {
+    const DebertaV2Config& c = model_.config();
+    if (c.pooler_hidden_size != c.hidden_size)
+      throw Error(c.file + ": field 'pooler_hidden_size' (" + std::to_string(c.pooler_hidden_size) +
+                  ") must equal 'hidden_size': ContextPooler applies it to a hidden state");
+    const int64_t P = c.pooler_hidden_size;
+    pooler_dense_ = nn::load_linear(root["pooler.dense"], P, P);
+    classifier_ = nn::load_linear(root["classifier"], static_cast<int64_t>(c.labels.id2label.size()), P);
+  }
+
+  Tensor classify(const Batch& batch) const override {
+    const int64_t B = batch.batch, T = batch.seq_len, C = model_.config().hidden_size;
+    if (B == 0) return Tensor::zeros({0, classifier_.out_features()});
+    const Tensor hidden = model_.encode(batch);
+    // ContextPooler: dense + activation on the first token
+    Tensor first = Tensor::empty({B, C});
+    for (int64_t b = 0; b < B; ++b) std::copy_n(hidden.data() + b * T * C, C, first.data() + b * C);
+    Tensor pooled = Tensor::empty({B, C});
+    pooler_dense_.forward(first.data(), B, pooled.data());
+    nn::apply_activation(model_.config().pooler_hidden_act, pooled.data(), B * C);
+    Tensor logits = Tensor::empty({B, classifier_.out_features()});
+    classifier_.forward(pooled.data(), B, logits.data());
+    return logits;
+  }
+
+  const LabelMaps& labels() const override { return model_.config().labels; }
+  int64_t max_positions() const override { return model_.config().max_position_embeddings; }
+
+ private:
+  DebertaV2Model model_;
   PackedLinear pooler_dense_, classifier_;
+};
+
+// DebertaV2ForMaskedLM. config.legacy (default true) selects LegacyDebertaV2OnlyMLMHead,
+// `cls.predictions.{transform.dense, transform.LayerNorm, decoder, bias}` with the decoder tied to the
+// word embeddings; otherwise DebertaV2OnlyMLMHead, `lm_predictions.lm_head.{dense, LayerNorm, bias}`,
+// whose decoder is always the word embeddings. Checkpoints that only hold the other layout's keys
+// (microsoft/deberta-v3-* keep the original lm_predictions names with no `legacy` field) use the
+// head they have: the only trained one.
+class DebertaV2ForMaskedLM : public MaskedLM {
+ public:
+  DebertaV2ForMaskedLM(const nn::Weights& root, DebertaV2Config config)
+      : model_(DebertaV2Model::base_weights(root), std::move(config)) {
+    const DebertaV2Config& c = model_.config();
+    const nn::Weights legacy_head = root["cls.predictions"], head = root["lm_predictions.lm_head"];
+    const nn::Weights word_embeddings = DebertaV2Model::base_weights(root)["embeddings.word_embeddings"];
+    const bool has_legacy = legacy_head["transform.dense"].has("weight"), has_head = head["dense"].has("weight");
+    const bool legacy = c.legacy ? (has_legacy || !has_head) : (!has_head && has_legacy);
+    head_.act = c.hidden_act;
+    if (legacy) {  // LegacyDebertaV2LMPredictionHead: hidden -> embedding_size -> vocab
+      const int64_t E = c.embedding_size;
+      head_.dense = nn::load_linear(legacy_head["transform.dense"], E, c.hidden_size);
+      head_.norm = nn::LayerNorm::load(legacy_head["transform.LayerNorm"], E, c.layer_norm_eps);
+      head_.decoder = nn::load_linear(c.tie_word_embeddings ? word_embeddings : legacy_head["decoder"],
+                                      legacy_head.has("bias") ? legacy_head : legacy_head["decoder"], c.vocab_size, E);
+    } else {  // DebertaV2LMPredictionHead: hidden -> hidden -> word_embeddings^T + bias
+      if (c.embedding_size != c.hidden_size)
+        throw Error(c.file + ": lm_predictions.lm_head needs 'embedding_size' (" + std::to_string(c.embedding_size) +
+                    ") equal to 'hidden_size' (" + std::to_string(c.hidden_size) + ")");
+      head_.dense = nn::load_linear(head["dense"], c.hidden_size, c.hidden_size);
+      head_.norm = nn::LayerNorm::load(head["LayerNorm"], c.hidden_size, c.layer_norm_eps);
+      head_.decoder = nn::load_linear(word_embeddings, head, c.vocab_size, c.hidden_size);
+    }
+  }
+
+  Tensor logits_at(const Batch& batch, const std::vector<int64_t>& positions) const override {
+    const Tensor rows = nn::gather_rows(model_.encode(batch), positions, "deberta_v2");
+    return head_.forward(rows.data(), rows.size(0));
+  }
+  int64_t vocab_size() const override { return model_.config().vocab_size; }
+  int64_t max_positions() const override { return model_.config().max_position_embeddings; }
+
+ private:
+  DebertaV2Model model_;
+  nn::MaskedLMHead head_;
 };
 
 }  // namespace
@@ -512,7 +588,19 @@ class DebertaV2ForSequenceClassification : public SequenceClassifier {
 std::unique_ptr<SequenceClassifier> load_deberta_v2_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   DebertaV2Config parsed = read_config(config);
   const Checkpoint ckpt = Checkpoint::open(dir);
-  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, ""), std::move(parsed));
+  return std::make_unique<DebertaV2ForSequenceClassification>(nn::Weights(ckpt, "", config.load_options()), std::move(parsed));
+}
+
+std::unique_ptr<TokenEncoder> load_deberta_v2_encoder(const std::filesystem::path& dir, const ModelConfig& config) {
+  DebertaV2Config parsed = read_config(config);
+  const Checkpoint ckpt = Checkpoint::open(dir);
+  return std::make_unique<DebertaV2Model>(DebertaV2Model::base_weights(nn::Weights(ckpt, "", config.load_options())), std::move(parsed));
+}
+
+std::unique_ptr<MaskedLM> load_deberta_v2_masked_lm(const std::filesystem::path& dir, const ModelConfig& config) {
+  DebertaV2Config parsed = read_config(config);
+  const Checkpoint ckpt = Checkpoint::open(dir);
+  return std::make_unique<DebertaV2ForMaskedLM>(nn::Weights(ckpt, "", config.load_options()), std::move(parsed));
 }
 
 }  // namespace lmpipe

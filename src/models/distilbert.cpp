@@ -38,6 +38,7 @@ DistilBertConfig DistilBertConfig::from_config(const ModelConfig& config) {
   c.max_position_embeddings = nn::config_dim(config, "max_position_embeddings");
   c.activation = nn::config_activation(config, "activation", "gelu");
   c.sinusoidal_pos_embds = config.get_or<bool>("sinusoidal_pos_embds", false);
+  c.tie_word_embeddings = config.get_or<bool>("tie_word_embeddings", true);
   if (c.dim % c.n_heads != 0)
     throw Error(where + ": dim " + std::to_string(c.dim) + " is not divisible by n_heads " + std::to_string(c.n_heads));
   return c;
@@ -47,10 +48,10 @@ DistilBertConfig DistilBertConfig::from_config(const ModelConfig& config) {
 DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weights& distilbert) : config_(config) {
   const int64_t d = config.dim;
   const nn::Weights embeddings = distilbert["embeddings"];
-  word_embeddings_ = nn::Embedding::load(embeddings["word_embeddings"], config.vocab_size, d);
+  word_embeddings_ = nn::Embedding::load_word_embeddings(embeddings["word_embeddings"], config.vocab_size, d);
   // Sinusoidal tables are usually saved too; the formula covers checkpoints that left them out.
   if (config.sinusoidal_pos_embds && !embeddings["position_embeddings"].has("weight"))
-    position_embeddings_ = nn::Embedding{sinusoidal_embeddings(config.max_position_embeddings, d)};
+    position_embeddings_.weight = sinusoidal_embeddings(config.max_position_embeddings, d);
   else
     position_embeddings_ = nn::Embedding::load(embeddings["position_embeddings"], config.max_position_embeddings, d);
   embeddings_norm_ = nn::LayerNorm::load(embeddings["LayerNorm"], d, kLayerNormEps);
@@ -68,23 +69,58 @@ DistilBertModel::DistilBertModel(const DistilBertConfig& config, const nn::Weigh
   }
 }
 
-// Embeddings.forward + Transformer.forward
-Tensor DistilBertModel::encode(const Batch& batch, DistilBertScratch& s) const {
-  nn::check_batch(batch, "distilbert");
-  const int64_t B = batch.batch, T = batch.seq_len, d = config_.dim, rows = B * T;
+nn::Weights DistilBertModel::base_weights(const nn::Weights& root) {
+  const nn::Weights base = root["distilbert"];
+  return base["embeddings.word_embeddings"].has("weight") ? base : root;
+}
+
+std::unique_ptr<DistilBertModel> DistilBertModel::load(const std::filesystem::path& dir, const ModelConfig& config) {
+  const DistilBertConfig distilbert = DistilBertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::make_unique<DistilBertModel>(distilbert, base_weights(nn::Weights(checkpoint, "", config.load_options())));
+}
+
+Tensor DistilBertModel::encode(const Batch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return encode(batch, scratch_);
+}
+
+// Embeddings.forward + Transformer.forward over n tokens whose position ids are in s.positions.
+void DistilBertModel::run(const int32_t* ids, int64_t n, const nn::SequenceLayout& seqs, DistilBertScratch& s,
+                          float* h) const {
+  word_embeddings_.lookup(ids, n, h, 1.0f, "distilbert: input_ids");
+  position_embeddings_.add_lookup(s.positions.data(), n, h, "distilbert: position ids");
+  embeddings_norm_(h, n);
+  for (const nn::EncoderLayer& layer : layers_) layer.forward(h, seqs, config_.n_heads, config_.activation, s);
+}
+
+void DistilBertModel::check_length(int64_t T) const {
   if (T > config_.max_position_embeddings)
     throw Error("distilbert: " + std::to_string(T) + " tokens exceed max_position_embeddings " +
                 std::to_string(config_.max_position_embeddings) + " (config.json)");
-  Tensor hidden = Tensor::empty({B, T, d});
-  float* h = hidden.data();
+}
+
+Tensor DistilBertModel::encode(const Batch& batch, DistilBertScratch& s) const {
+  nn::check_batch(batch, "distilbert");
+  const int64_t B = batch.batch, T = batch.seq_len, d = config_.dim, rows = B * T;
+  check_length(T);
   s.positions.resize(static_cast<size_t>(rows));
   for (int64_t i = 0; i < rows; ++i) s.positions[i] = static_cast<int32_t>(i % T);
-  word_embeddings_.lookup(batch.input_ids.data(), rows, h, 1.0f, "distilbert: input_ids");
-  position_embeddings_.add_lookup(s.positions.data(), rows, h, "distilbert: position ids");
-  embeddings_norm_(h, rows);
-  nn::padding_key_bias(batch.attention_mask, rows, s.key_bias);
+  Tensor hidden = Tensor::empty({B, T, d});
+  run(batch.input_ids.data(), rows, nn::SequenceLayout::padded(batch), s, hidden.data());
+  return hidden;
+}
 
-  for (const nn::EncoderLayer& layer : layers_) layer.forward(h, B, T, config_.n_heads, config_.activation, s);
+Tensor DistilBertModel::encode(const PackedBatch& batch, DistilBertScratch& s) const {
+  nn::check_packed(batch, "distilbert");
+  const int64_t n = batch.tokens();
+  s.positions.resize(static_cast<size_t>(n));
+  for (int64_t b = 0; b < batch.batch(); ++b) {
+    check_length(batch.length(b));
+    for (int64_t t = 0; t < batch.length(b); ++t) s.positions[batch.offsets[b] + t] = static_cast<int32_t>(t);
+  }
+  Tensor hidden = Tensor::empty({n, config_.dim});
+  run(batch.input_ids.data(), n, nn::SequenceLayout::packed(batch), s, hidden.data());
   return hidden;
 }
 
@@ -104,16 +140,29 @@ std::unique_ptr<DistilBertForSequenceClassification> DistilBertForSequenceClassi
   // The checkpoint (and its mapping) is released on return: every weight is packed or copied.
   const Checkpoint checkpoint = Checkpoint::open(dir);
   return std::unique_ptr<DistilBertForSequenceClassification>(
-      new DistilBertForSequenceClassification(distilbert, nn::Weights(checkpoint, ""), std::move(labels)));
+      new DistilBertForSequenceClassification(distilbert, nn::Weights(checkpoint, "", config.load_options()), std::move(labels)));
 }
 
 // DistilBertForSequenceClassification.forward
 Tensor DistilBertForSequenceClassification::classify(const Batch& batch) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   const Tensor hidden = model_.encode(batch, scratch_);
-  const int64_t B = batch.batch, T = batch.seq_len, d = model_.config().dim;
+  std::vector<int64_t> rows(static_cast<size_t>(batch.batch));
+  for (int64_t b = 0; b < batch.batch; ++b) rows[b] = b * batch.seq_len;
+  return head(hidden.data(), rows);
+}
+
+Tensor DistilBertForSequenceClassification::classify_packed(const PackedBatch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const Tensor hidden = model_.encode(batch, scratch_);
+  return head(hidden.data(), std::vector<int64_t>(batch.offsets.begin(), batch.offsets.end() - 1));
+}
+
+// First token of each sequence (rows of hidden) -> pre_classifier -> ReLU -> classifier.
+Tensor DistilBertForSequenceClassification::head(const float* hidden, const std::vector<int64_t>& rows) const {
+  const int64_t B = static_cast<int64_t>(rows.size()), d = model_.config().dim;
   std::vector<float> first(static_cast<size_t>(B * d)), pooled(static_cast<size_t>(B * d));
-  for (int64_t b = 0; b < B; ++b) std::memcpy(first.data() + b * d, hidden.data() + b * T * d, sizeof(float) * d);
+  for (int64_t b = 0; b < B; ++b) std::memcpy(first.data() + b * d, hidden + rows[b] * d, sizeof(float) * d);
   pre_classifier_.forward(first.data(), B, pooled.data());
   kernels::relu(pooled.data(), B * d);
   Tensor logits = Tensor::empty({B, classifier_.out_features()});
@@ -123,6 +172,45 @@ Tensor DistilBertForSequenceClassification::classify(const Batch& batch) const {
 
 std::unique_ptr<SequenceClassifier> load_distilbert_classifier(const std::filesystem::path& dir, const ModelConfig& config) {
   return DistilBertForSequenceClassification::load(dir, config);
+}
+
+// DistilBertForMaskedLM.__init__
+DistilBertForMaskedLM::DistilBertForMaskedLM(const DistilBertConfig& config, const nn::Weights& root)
+    : model_(config, DistilBertModel::base_weights(root)) {
+  const int64_t d = config.dim;
+  head_.dense = nn::load_linear(root["vocab_transform"], d, d);
+  head_.act = config.activation;
+  head_.norm = nn::LayerNorm::load(root["vocab_layer_norm"], d, kLayerNormEps);
+  const nn::Weights projector = root["vocab_projector"];
+  head_.decoder = nn::load_linear(
+      config.tie_word_embeddings ? DistilBertModel::base_weights(root)["embeddings.word_embeddings"] : projector,
+      projector, config.vocab_size, d);
+}
+
+std::unique_ptr<DistilBertForMaskedLM> DistilBertForMaskedLM::load(const std::filesystem::path& dir,
+                                                                  const ModelConfig& config) {
+  const DistilBertConfig distilbert = DistilBertConfig::from_config(config);
+  const Checkpoint checkpoint = Checkpoint::open(dir);
+  return std::unique_ptr<DistilBertForMaskedLM>(new DistilBertForMaskedLM(distilbert, nn::Weights(checkpoint, "", config.load_options())));
+}
+
+// DistilBertForMaskedLM.forward, at the asked positions only
+Tensor DistilBertForMaskedLM::logits_at(const Batch& batch, const std::vector<int64_t>& positions) const {
+  Tensor hidden;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    hidden = model_.encode(batch, scratch_);
+  }
+  const Tensor rows = nn::gather_rows(hidden, positions, "distilbert");
+  return head_.forward(rows.data(), rows.size(0));
+}
+
+std::unique_ptr<MaskedLM> load_distilbert_masked_lm(const std::filesystem::path& dir, const ModelConfig& config) {
+  return DistilBertForMaskedLM::load(dir, config);
+}
+
+std::unique_ptr<TokenEncoder> load_distilbert_encoder(const std::filesystem::path& dir, const ModelConfig& config) {
+  return DistilBertModel::load(dir, config);
 }
 
 }  // namespace lmpipe

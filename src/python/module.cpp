@@ -26,11 +26,17 @@ struct BoundPipeline {
   Pipeline::Signature signature;
 };
 
-std::unique_ptr<BoundPipeline> load(const std::string& task, const std::string& model) {
+std::unique_ptr<BoundPipeline> load(const std::string& task, const std::string& model, const std::string& dtype) {
+  LoadOptions options;
+  try {
+    options.dtype = parse_weight_dtype(dtype);
+  } catch (const Error& e) {
+    throw Error(e.what(), ErrorKind::invalid_argument);
+  }
   std::unique_ptr<Pipeline> loaded;
   try {
     py::gil_scoped_release release;
-    loaded = pipeline(task, model);
+    loaded = pipeline(task, model, options);
   } catch (const json::exception& e) {
     // A model file field of the wrong JSON type, read with json::get.
     throw Error(task + ": cannot load '" + model + "': " + e.what());
@@ -127,8 +133,9 @@ PYBIND11_MODULE(_lmpipe, m) {
       .def_property_readonly("inputs_name", [](const BoundPipeline& p) { return p.signature.inputs; })
       .def_property_readonly("positional", [](const BoundPipeline& p) { return p.signature.positional; });
 
-  m.def("load", &load, py::arg("task"), py::arg("model"),
-        "Loads the pipeline of `task` with `model` (a directory or Hub id; \"\" for the task's default).");
+  m.def("load", &load, py::arg("task"), py::arg("model"), py::arg("dtype") = "float32",
+        "Loads the pipeline of `task` with `model` (a directory or Hub id; \"\" for the task's default) "
+        "computing its linear layers in `dtype` (float32, bfloat16 or int8).");
   m.def("load_count", [] { return models_loaded.load(); }, "Pipelines this process has loaded.");
   m.def("_result_to_python", [](const py::object& value, std::vector<std::tuple<std::string, std::vector<int64_t>, std::vector<float>>> arrays) {
     lmpipe::Pipeline::Result result{to_json(value, "value"), {}};

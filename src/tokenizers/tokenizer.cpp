@@ -52,11 +52,13 @@ try {
   added = tok::AddedVocabulary(tok::added_tokens_from_json(json_get_or<json>(tj, "added_tokens", json()), where + ": added_tokens"),
                                normalizer.get());
   settings = tok::settings_from_config(config, config_where);
-  // The pad token: tokenizer_config.json's, else tokenizer.json's padding settings.
+  // The pad token: tokenizer_config.json's (or its class default's) when in the vocabulary, else
+  // tokenizer.json's padding settings.
   if (settings.pad_token) {
     pad_token = *settings.pad_token;
     pad_id = token_to_id(pad_token);
-  } else if (tj.contains("padding") && tj["padding"].is_object()) {
+  }
+  if (!pad_id && tj.contains("padding") && tj["padding"].is_object()) {
     const json& p = tj["padding"];
     pad_token = json_get_or<std::string>(p, "pad_token", "");
     if (p.contains("pad_id") && p["pad_id"].is_number_integer()) pad_id = p["pad_id"].get<int32_t>();
@@ -171,10 +173,35 @@ Tokenizer Tokenizer::from_file(const fs::path& tokenizer_json) {
   return Tokenizer(std::make_unique<Impl>(tj, tokenizer_json.string(), json::object(), "tokenizer_config.json"));
 }
 
+namespace {
+
+// transformers takes the mask and pad tokens from tokenizer_config.json, else
+// special_tokens_map.json, else the tokenizer class's defaults: completes `config`
+// (tokenizer_config.json) the same way.
+void complete_special_tokens(json& config, const fs::path& dir) {
+  if (!config.is_object()) return;
+  json map = json::object();
+  if (const fs::path map_path = dir / "special_tokens_map.json"; fs::exists(map_path)) map = read_json_file(map_path);
+  std::string model_type;
+  if (const fs::path model_config = dir / "config.json"; fs::exists(model_config))
+    model_type = json_get_or<std::string>(read_json_file(model_config), "model_type", "");
+  for (const char* key : {"mask_token", "pad_token"}) {
+    if (config.contains(key)) continue;  // null too: "none", as the file says
+    if (map.is_object() && tok::config_token(map, key)) {
+      config[key] = map[key];
+    } else if (auto token = tok::default_special_token(key, json_get_or<std::string>(config, "tokenizer_class", ""), model_type)) {
+      config[key] = *token;
+    }
+  }
+}
+
+}  // namespace
+
 Tokenizer Tokenizer::from_dir(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw Error(dir.string() + ": not a tokenizer directory");
   fs::path config_path = dir / "tokenizer_config.json";
   json config = fs::exists(config_path) ? read_json_file(config_path) : json::object();
+  complete_special_tokens(config, dir);
   fs::path tj_path = dir / "tokenizer.json";
   if (!fs::exists(tj_path)) {
     std::optional<json> converted = tok::legacy_tokenizer_json(dir);
@@ -278,6 +305,20 @@ size_t Tokenizer::vocab_size() const {
 }
 
 size_t Tokenizer::model_max_length() const { return impl_->settings.model_max_length; }
+
+std::optional<std::string> Tokenizer::mask_token() const {
+  if (!impl_->settings.mask_token || !token_to_id(*impl_->settings.mask_token)) return std::nullopt;
+  return impl_->settings.mask_token;
+}
+
+std::optional<int32_t> Tokenizer::mask_token_id() const {
+  return impl_->settings.mask_token ? token_to_id(*impl_->settings.mask_token) : std::nullopt;
+}
+
+bool Tokenizer::is_special_id(int32_t id) const {
+  const auto* token = id < 0 ? nullptr : impl_->added.by_id(static_cast<uint32_t>(id));
+  return token && impl_->added.is_special(token->content);
+}
 std::optional<int32_t> Tokenizer::pad_token_id() const { return impl_->pad_id; }
 bool Tokenizer::returns_token_type_ids() const { return impl_->settings.returns_token_type_ids; }
 

@@ -56,7 +56,30 @@ TokenizerSettings settings_from_config(const json& config, const std::string& wh
     s.returns_token_type_ids = !class_without_token_type_ids(json_get_or<std::string>(config, "tokenizer_class", ""));
   }
   s.clean_up_tokenization_spaces = json_get_or<bool>(config, "clean_up_tokenization_spaces", false);
+  s.mask_token = config_token(config, "mask_token");
   return s;
+}
+
+std::optional<std::string> default_special_token(const std::string& key, const std::string& tokenizer_class,
+                                                 const std::string& model_type) {
+  static const std::set<std::string> bert_like_classes = {
+      "BertTokenizer", "DistilBertTokenizer", "ElectraTokenizer", "DebertaV2Tokenizer", "AlbertTokenizer",
+      "MobileBertTokenizer", "SqueezeBertTokenizer", "FunnelTokenizer", "LayoutLMTokenizer", "ConvBertTokenizer"};
+  static const std::set<std::string> roberta_like_classes = {
+      "RobertaTokenizer", "XLMRobertaTokenizer", "CamembertTokenizer", "BartTokenizer", "LongformerTokenizer",
+      "MPNetTokenizer", "DebertaTokenizer"};
+  static const std::set<std::string> bert_like_types = {"bert", "distilbert", "electra", "deberta-v2", "albert",
+                                                        "mobilebert", "squeezebert", "funnel", "layoutlm", "convbert"};
+  static const std::set<std::string> roberta_like_types = {"roberta", "xlm-roberta", "camembert", "bart",
+                                                           "longformer", "mpnet", "deberta"};
+  if (key != "mask_token" && key != "pad_token") return std::nullopt;
+  std::string cls = tokenizer_class;
+  if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+  const bool bert_like = cls.empty() ? bert_like_types.count(model_type) > 0 : bert_like_classes.count(cls) > 0;
+  const bool roberta_like = cls.empty() ? roberta_like_types.count(model_type) > 0 : roberta_like_classes.count(cls) > 0;
+  if (bert_like) return key == "mask_token" ? "[MASK]" : "[PAD]";
+  if (roberta_like) return key == "mask_token" ? "<mask>" : "<pad>";
+  return std::nullopt;
 }
 
 std::string clean_up_tokenization(std::string text) {

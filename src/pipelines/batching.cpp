@@ -1,0 +1,34 @@
+#include "pipelines/batching.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+
+namespace lmpipe {
+
+Batch make_batch(std::vector<Encoding>& encodings, const Tokenizer& tokenizer) {
+  tokenizer.pad(encodings, PaddingSide::Right);
+  Batch batch;
+  batch.batch = static_cast<int64_t>(encodings.size());
+  batch.seq_len = encodings.empty() ? 0 : static_cast<int64_t>(encodings[0].size());
+  const bool with_types = tokenizer.returns_token_type_ids();
+  for (const auto& e : encodings) {
+    batch.input_ids.insert(batch.input_ids.end(), e.ids.begin(), e.ids.end());
+    batch.attention_mask.insert(batch.attention_mask.end(), e.attention_mask.begin(), e.attention_mask.end());
+    if (with_types) batch.token_type_ids.insert(batch.token_type_ids.end(), e.type_ids.begin(), e.type_ids.end());
+  }
+  return batch;
+}
+
+size_t truncation_length(const Tokenizer& tokenizer, int64_t model_max_positions, size_t requested) {
+  const size_t limit = static_cast<size_t>(model_max_positions);
+  return std::min(requested > 0 ? requested : tokenizer.model_max_length(), limit);
+}
+
+void check_length(const Encoding& encoding, int64_t model_max_positions, const std::string& task) {
+  if (static_cast<int64_t>(encoding.size()) > model_max_positions)
+    throw Error(task + ": the input is " + std::to_string(encoding.size()) + " tokens, more than the model's " +
+                std::to_string(model_max_positions) + " positions; truncate it (truncation=true)");
+}
+
+}  // namespace lmpipe

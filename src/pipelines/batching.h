@@ -1,0 +1,24 @@
+#pragma once
+// Shared by the pipelines: tokenizer encodings -> the padded Batch the models take, and the
+// truncation limit of a model.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lmpipe/tokenizer.h"
+#include "models/model.h"
+
+namespace lmpipe {
+
+// Pads `encodings` (right, with the tokenizer's pad token) and lays them out as one batch.
+// token_type_ids only when the tokenizer returns them (model_input_names).
+Batch make_batch(std::vector<Encoding>& encodings, const Tokenizer& tokenizer);
+
+// The longest input to truncate to: `requested` when given (> 0), else the tokenizer's
+// model_max_length, never more than the model's positions (which would fail inside the model).
+size_t truncation_length(const Tokenizer& tokenizer, int64_t model_max_positions, size_t requested = 0);
+
+// Inputs of more tokens than the model holds fail with this message, naming the way out.
+void check_length(const Encoding& encoding, int64_t model_max_positions, const std::string& task);
+
+}  // namespace lmpipe
