@@ -36,7 +36,7 @@ TEST(CliUsage, ArgumentsAreCheckedOnceBeforeTheModel) {
 TEST(CliUsage, UnknownCommandsAndOptionsAreNamed) {
   auto foo = run_cli({"foo"});
   EXPECT_EQ(foo.status, 2);
-  EXPECT_THAT(foo.err, HasSubstr("lmpipe: error: unknown command 'foo' (commands: zero-shot, text-generation, summarization, translation, text2text-generation, fill-mask, feature-extraction, next-sentence, embed, tokenize, download, cache, version)"));
+  EXPECT_THAT(foo.err, HasSubstr("lmpipe: error: unknown command 'foo' (commands: zero-shot, text-generation, summarization, translation, text2text-generation, fill-mask, feature-extraction, next-sentence, embed, tokenize, download, cache, serve, version)"));
   EXPECT_THAT(foo.err, HasSubstr("Try 'lmpipe --help'."));
 
   auto cache = run_cli({"cache", "foo"});

@@ -40,6 +40,11 @@ class ZeroShotClassificationPipeline : public Pipeline {
 
   // kwargs: candidate_labels (list or comma-separated string), hypothesis_template, multi_label.
   json operator()(const json& inputs, const json& kwargs = json::object()) const override;
+  // Python's `classifier(sequences, candidate_labels, ...)`.
+  Signature signature() const override { return {"sequences", {"candidate_labels"}}; }
+  // Calls with different labels and templates share forward passes as (premise, hypothesis) pairs.
+  std::unique_ptr<Call> prepare(const json& inputs, const json& kwargs = json::object()) const override;
+  std::vector<json> run(const std::vector<const Call*>& calls) const override;
 
   // "a, b,,c" -> {"a", "b", "c"}, as the Python pipeline parses a label string.
   static std::vector<std::string> parse_labels(const std::string& comma_separated);

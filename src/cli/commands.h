@@ -20,5 +20,6 @@ Command register_text_generation(CLI::App& app);
 Command register_summarization(CLI::App& app);
 Command register_translation(CLI::App& app);
 Command register_text2text(CLI::App& app);
+Command register_serve(CLI::App& app);
 
 }  // namespace lmpipe::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   commands.push_back(lmpipe::cli::register_embed(app));
   commands.push_back(lmpipe::cli::register_tokenize(app));
   for (auto& c : lmpipe::cli::register_download(app)) commands.push_back(c);
+  commands.push_back(lmpipe::cli::register_serve(app));
   commands.push_back(lmpipe::cli::register_version(app));
   return lmpipe::cli::run_command_line(app, commands, argc, argv);
 }

@@ -1,6 +1,9 @@
 // oneDNN plumbing shared by PackedLinear and the large-matmul path.
 #include "kernels/onednn.h"
 
+#include <cstddef>
+#include <vector>
+
 #include "kernels/isa.h"
 #include "kernels/threads.h"
 
@@ -31,6 +34,21 @@ dnnl::stream& dnnl_stream() {
   return stream;
 }
 
+dnnl::primitive_attr user_scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+dnnl::memory thread_scratchpad(const dnnl::primitive& primitive) {
+  thread_local std::vector<std::byte> buffer;
+  const dnnl_memory_desc_t* c_md =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  const dnnl::memory::desc md = c_md ? dnnl::memory::desc(*c_md) : dnnl::memory::desc();
+  if (buffer.size() < md.get_size()) buffer.resize(md.get_size());
+  return dnnl::memory(md, dnnl_engine(), buffer.data());
+}
+
 void dnnl_matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                  int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta) {
   using dt = dnnl::memory::data_type;
@@ -38,7 +56,7 @@ void dnnl_matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float
   dnnl::memory::desc a_md({M, K}, dt::f32, {lda, 1});
   dnnl::memory::desc b_md({K, N}, dt::f32, transpose_b ? dnnl::memory::dims{1, ldb} : dnnl::memory::dims{ldb, 1});
   dnnl::memory::desc c_md({M, N}, dt::f32, {ldc, 1});
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad_attr();
   if (alpha != 1.f) attr.set_output_scales(0, {alpha});
   if (beta != 0.f) {
     dnnl::post_ops ops;
@@ -49,7 +67,7 @@ void dnnl_matmul(const float* A, int64_t lda, const float* B, int64_t ldb, float
   dnnl::matmul prim(pd);
   dnnl::memory a(a_md, eng, const_cast<float*>(A)), b(b_md, eng, const_cast<float*>(B)), c(c_md, eng, C);
   dnnl::stream& s = dnnl_stream();
-  prim.execute(s, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  prim.execute(s, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}, {DNNL_ARG_SCRATCHPAD, thread_scratchpad(prim)}});
   s.wait();
 }
 

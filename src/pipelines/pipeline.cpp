@@ -57,7 +57,29 @@ bool is_translation_pair(const std::string& task) {
   return task.rfind(prefix, 0) == 0 && to != std::string::npos && to > prefix.size() && to + 4 < task.size();
 }
 
+// The default prepared call: the arguments, kept for operator().
+struct ArgumentsCall : Pipeline::Call {
+  json inputs, kwargs;
+};
+
 }  // namespace
+
+std::unique_ptr<Pipeline::Call> Pipeline::prepare(const json& inputs, const json& kwargs) const {
+  auto call = std::make_unique<ArgumentsCall>();
+  call->inputs = inputs;
+  call->kwargs = kwargs;
+  return call;
+}
+
+std::vector<json> Pipeline::run(const std::vector<const Call*>& calls) const {
+  std::vector<json> out;
+  for (const Call* call : calls) {
+    const auto* args = dynamic_cast<const ArgumentsCall*>(call);
+    if (args == nullptr) throw Error("Pipeline::run: a call prepared by another pipeline");
+    out.push_back((*this)(args->inputs, args->kwargs));
+  }
+  return out;
+}
 
 std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const LoadOptions& options) {
   const std::string base = is_translation_pair(task) ? "translation" : task;
@@ -65,9 +87,17 @@ std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& m
   if (it == tasks().end()) {
     std::string known;
     for (const auto& [name, _] : tasks()) known += (known.empty() ? "" : ", ") + name;
-    throw Error("unknown task '" + task + "' (supported: " + known + ", translation_xx_to_yy)");
+    throw Error("unknown task '" + task + "' (supported: " + known + ", translation_xx_to_yy)",
+                ErrorKind::invalid_argument);
   }
-  return it->second.make(resolve_model(model.empty() ? it->second.default_model : model), task, options);
+  std::filesystem::path dir;
+  try {
+    dir = resolve_model(model.empty() ? it->second.default_model : model);
+  } catch (const Error& e) {
+    // A model that cannot be found or fetched, whatever the cause (Python raises OSError).
+    throw Error(e.what(), ErrorKind::io);
+  }
+  return it->second.make(dir, task, options);
 }
 
 }  // namespace lmpipe

@@ -60,11 +60,28 @@ std::string quote_shortened(const std::string& text) {
 
 }  // namespace
 
+// One call checked and tokenized: what scoring it needs.
+struct ZeroShotCall : Pipeline::Call {
+  std::vector<std::string> sequences, labels;
+  ZeroShotOptions options;
+  bool one_sequence = false;        // inputs was a string: the answer is an object, not a list
+  std::vector<Encoding> encodings;  // (premise, hypothesis) per sequence and label, sequence-major
+};
+
 struct ZeroShotClassificationPipeline::Impl {
   Tokenizer tokenizer;
   std::unique_ptr<SequenceClassifier> model;
   int entailment_id = -1;
   size_t max_length = 0;  // truncation length for (premise, hypothesis) pairs
+
+  std::unique_ptr<ZeroShotCall> prepare(std::vector<std::string> sequences, std::vector<std::string> labels,
+                                        const ZeroShotOptions& options) const;
+  // `pairs`: each sequence's hypotheses together, `per_sequence` of them.
+  std::vector<Encoding> encode_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                     size_t per_sequence) const;
+  // Logits of each pair (pairs, num_classes), whatever pairs share a forward pass with it.
+  std::vector<float> logits(const std::vector<const Encoding*>& pairs, int64_t& num_classes) const;
+  std::vector<std::vector<ZeroShotResult>> classify(const std::vector<const ZeroShotCall*>& calls) const;
 };
 
 ZeroShotClassificationPipeline::ZeroShotClassificationPipeline(const std::filesystem::path& model_dir,
@@ -151,9 +168,9 @@ void ZeroShotClassificationPipeline::check_hypotheses_fit(const std::vector<std:
   }
 }
 
-std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::vector<std::string>& sequences,
-                                                                     const std::vector<std::string>& labels,
-                                                                     const ZeroShotOptions& options) const {
+std::unique_ptr<ZeroShotCall> ZeroShotClassificationPipeline::Impl::prepare(std::vector<std::string> sequences,
+                                                                           std::vector<std::string> labels,
+                                                                           const ZeroShotOptions& options) const {
   if (labels.empty() || sequences.empty())
     throw Error("You must include at least one label and at least one sequence.");
   for (const auto& s : sequences)
@@ -164,25 +181,36 @@ std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::
   for (const auto& sequence : sequences)
     for (const auto& h : hypothesis) pairs.emplace_back(sequence, h);
 
+  auto call = std::make_unique<ZeroShotCall>();
+  call->encodings = encode_pairs(pairs, hypothesis.size());
+  for (const auto& enc : call->encodings) call->tokens += enc.size();
+  call->sequences = std::move(sequences);
+  call->labels = std::move(labels);
+  call->options = options;
+  return call;
+}
+
+std::vector<Encoding> ZeroShotClassificationPipeline::Impl::encode_pairs(
+    const std::vector<std::pair<std::string, std::string>>& pairs, size_t per_sequence) const {
   EncodeOptions encode;
   encode.truncation = Truncation::OnlyFirst;
-  encode.max_length = impl_->max_length;
+  encode.max_length = max_length;
   std::vector<Encoding> encodings;
   try {
-    encodings = impl_->tokenizer.encode_pair_batch(pairs, encode);
+    encodings = tokenizer.encode_pair_batch(pairs, encode);
   } catch (const Error& e) {
     if (std::string(e.what()).find("too short") == std::string::npos) throw;
     // As transformers does for each sequence: when its premise is too short to truncate, do not truncate.
     encodings.clear();
-    for (size_t first = 0; first < pairs.size(); first += labels.size()) {
+    for (size_t first = 0; first < pairs.size(); first += per_sequence) {
       const std::vector<std::pair<std::string, std::string>> own(pairs.begin() + first,
-                                                                 pairs.begin() + first + labels.size());
+                                                                 pairs.begin() + first + per_sequence);
       std::vector<Encoding> part;
       try {
-        part = impl_->tokenizer.encode_pair_batch(own, encode);
+        part = tokenizer.encode_pair_batch(own, encode);
       } catch (const Error& each) {
         if (std::string(each.what()).find("too short") == std::string::npos) throw;
-        part = impl_->tokenizer.encode_pair_batch(own, EncodeOptions{});
+        part = tokenizer.encode_pair_batch(own, EncodeOptions{});
       }
       std::move(part.begin(), part.end(), std::back_inserter(encodings));
     }
@@ -190,72 +218,97 @@ std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::
   // transformers truncates silently; a user should know the end of the text was not read.
   for (const auto& enc : encodings)
     if (enc.truncated)
-      log_warning_once("input truncated to " + std::to_string(impl_->max_length) +
+      log_warning_once("input truncated to " + std::to_string(max_length) +
                        " tokens (the model's maximum, premise and hypothesis together); the rest was not classified");
   // Without truncation (the text was too short to cut), a long hypothesis can overflow the
   // position embeddings: say so here rather than fail inside the model.
-  const size_t positions = static_cast<size_t>(impl_->model->max_positions());
+  const size_t positions = static_cast<size_t>(model->max_positions());
   for (size_t i = 0; i < encodings.size(); ++i)
     if (encodings[i].size() > positions)
       throw Error("the hypothesis " + quote_shortened(pairs[i].second) + " leaves no room for the text: the pair is " +
                   std::to_string(encodings[i].size()) + " tokens, more than the " + std::to_string(positions) +
                   " positions the model takes, and only the text can be truncated; shorten the "
                   "hypothesis_template or the label");
-  const bool with_types = impl_->tokenizer.returns_token_type_ids();
+  return encodings;
+}
 
-  // Logits of every pair, (pairs, num_labels), from packed forward passes.
+std::vector<float> ZeroShotClassificationPipeline::Impl::logits(const std::vector<const Encoding*>& pairs,
+                                                                int64_t& num_classes) const {
+  const bool with_types = tokenizer.returns_token_type_ids();
+  // Packed forward passes (no padding): a pair's logits do not depend on what shares its pass.
   std::vector<int64_t> lengths;
-  for (const auto& enc : encodings) lengths.push_back(static_cast<int64_t>(enc.ids.size()));
-  std::vector<float> logits;
-  int64_t num_classes = 0;
+  for (const Encoding* enc : pairs) lengths.push_back(static_cast<int64_t>(enc->ids.size()));
+  std::vector<float> out;
   size_t first = 0;
   for (size_t end : chunk_ends(lengths, kMaxTokensPerForward)) {
     PackedBatch batch;
     for (size_t i = first; i < end; ++i)
-      batch.add(encodings[i].ids, with_types ? encodings[i].type_ids : std::vector<int32_t>{});
+      batch.add(pairs[i]->ids, with_types ? pairs[i]->type_ids : std::vector<int32_t>{});
     first = end;
-    Tensor out = impl_->model->classify_packed(batch);
-    num_classes = out.size(1);
-    logits.insert(logits.end(), out.data(), out.data() + out.numel());
+    Tensor result = model->classify_packed(batch);
+    num_classes = result.size(1);
+    out.insert(out.end(), result.data(), result.data() + result.numel());
   }
+  return out;
+}
+
+std::vector<std::vector<ZeroShotResult>> ZeroShotClassificationPipeline::Impl::classify(
+    const std::vector<const ZeroShotCall*>& calls) const {
+  std::vector<const Encoding*> pairs;
+  for (const ZeroShotCall* call : calls)
+    for (const auto& enc : call->encodings) pairs.push_back(&enc);
+  int64_t num_classes = 0;
+  const std::vector<float> logits_of_pairs = logits(pairs, num_classes);
 
   // Python indexing: -1 is the last class.
   auto column = [&](int id) { return static_cast<int64_t>(id < 0 ? id + num_classes : id); };
-  const int64_t entail = column(impl_->entailment_id);
-  const int64_t contradiction = column(impl_->entailment_id == 0 ? -1 : 0);
-  const size_t n = labels.size();
+  const int64_t entail = column(entailment_id);
+  const int64_t contradiction = column(entailment_id == 0 ? -1 : 0);
 
-  std::vector<ZeroShotResult> results;
-  for (size_t s = 0; s < sequences.size(); ++s) {
-    const float* rows = logits.data() + s * n * num_classes;
-    std::vector<double> scores(n);
-    if (options.multi_label || n == 1) {
-      // Softmax of entailment vs contradiction, for each label on its own.
-      for (size_t i = 0; i < n; ++i) {
-        double c = rows[i * num_classes + contradiction], e = rows[i * num_classes + entail];
-        double m = std::max(c, e);
-        scores[i] = std::exp(e - m) / (std::exp(c - m) + std::exp(e - m));
+  std::vector<std::vector<ZeroShotResult>> out;
+  const float* rows = logits_of_pairs.data();
+  for (const ZeroShotCall* call : calls) {
+    const size_t n = call->labels.size();
+    std::vector<ZeroShotResult> results;
+    for (const auto& sequence : call->sequences) {
+      std::vector<double> scores(n);
+      if (call->options.multi_label || n == 1) {
+        // Softmax of entailment vs contradiction, for each label on its own.
+        for (size_t i = 0; i < n; ++i) {
+          double c = rows[i * num_classes + contradiction], e = rows[i * num_classes + entail];
+          double m = std::max(c, e);
+          scores[i] = std::exp(e - m) / (std::exp(c - m) + std::exp(e - m));
+        }
+      } else {
+        // Softmax of the entailment logits across labels.
+        double m = -INFINITY, sum = 0;
+        for (size_t i = 0; i < n; ++i) m = std::max<double>(m, rows[i * num_classes + entail]);
+        for (size_t i = 0; i < n; ++i) sum += scores[i] = std::exp(rows[i * num_classes + entail] - m);
+        for (double& score : scores) score /= sum;
       }
-    } else {
-      // Softmax of the entailment logits across labels.
-      double m = -INFINITY, sum = 0;
-      for (size_t i = 0; i < n; ++i) m = std::max<double>(m, rows[i * num_classes + entail]);
-      for (size_t i = 0; i < n; ++i) sum += scores[i] = std::exp(rows[i * num_classes + entail] - m);
-      for (double& score : scores) score /= sum;
+      // numpy: reversed(argsort()) — ascending stable order, reversed, so ties keep the later label first.
+      std::vector<size_t> order(n);
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+      std::reverse(order.begin(), order.end());
+      ZeroShotResult result{sequence, {}, {}};
+      for (size_t i : order) {
+        result.labels.push_back(call->labels[i]);
+        result.scores.push_back(static_cast<float>(scores[i]));  // transformers computes in float32
+      }
+      results.push_back(std::move(result));
+      rows += n * num_classes;
     }
-    // numpy: reversed(argsort()) — ascending stable order, reversed, so ties keep the later label first.
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-    std::reverse(order.begin(), order.end());
-    ZeroShotResult result{sequences[s], {}, {}};
-    for (size_t i : order) {
-      result.labels.push_back(labels[i]);
-      result.scores.push_back(static_cast<float>(scores[i]));  // transformers computes in float32
-    }
-    results.push_back(std::move(result));
+    out.push_back(std::move(results));
   }
-  return results;
+  return out;
+}
+
+std::vector<ZeroShotResult> ZeroShotClassificationPipeline::classify(const std::vector<std::string>& sequences,
+                                                                     const std::vector<std::string>& labels,
+                                                                     const ZeroShotOptions& options) const {
+  auto call = impl_->prepare(sequences, labels, options);
+  return std::move(impl_->classify({call.get()}).front());
 }
 
 ZeroShotResult ZeroShotClassificationPipeline::classify(const std::string& sequence, const std::vector<std::string>& labels,
@@ -267,7 +320,8 @@ json to_json(const ZeroShotResult& result) {
   return json{{"sequence", result.sequence}, {"labels", result.labels}, {"scores", result.scores}};
 }
 
-json ZeroShotClassificationPipeline::operator()(const json& inputs, const json& kwargs) const {
+std::unique_ptr<Pipeline::Call> ZeroShotClassificationPipeline::prepare(const json& inputs, const json& kwargs) const {
+  if (!kwargs.is_object()) throw Error("zero-shot-classification: keyword arguments must be an object");
   std::vector<std::string> labels;
   ZeroShotOptions options;
   const json* given_labels = kwargs.contains("candidate_labels") ? &kwargs["candidate_labels"] : nullptr;
@@ -294,16 +348,44 @@ json ZeroShotClassificationPipeline::operator()(const json& inputs, const json& 
     options.multi_label = kwargs[flag].get<bool>();
   }
 
-  if (inputs.is_string()) return to_json(classify(inputs.get<std::string>(), labels, options));
-  if (!inputs.is_array()) throw Error("zero-shot-classification: sequences must be a string or a list of strings");
   std::vector<std::string> sequences;
-  for (const auto& s : inputs) {
-    if (!s.is_string()) throw Error("zero-shot-classification: sequences must be strings");
-    sequences.push_back(s.get<std::string>());
+  if (inputs.is_string()) {
+    sequences.push_back(inputs.get<std::string>());
+  } else if (inputs.is_array()) {
+    for (const auto& s : inputs) {
+      if (!s.is_string()) throw Error("zero-shot-classification: sequences must be strings");
+      sequences.push_back(s.get<std::string>());
+    }
+  } else {
+    throw Error("zero-shot-classification: sequences must be a string or a list of strings");
   }
-  json out = json::array();
-  for (const auto& r : classify(sequences, labels, options)) out.push_back(to_json(r));
+  auto call = impl_->prepare(std::move(sequences), std::move(labels), options);
+  call->one_sequence = inputs.is_string();
+  return call;
+}
+
+std::vector<json> ZeroShotClassificationPipeline::run(const std::vector<const Call*>& calls) const {
+  std::vector<const ZeroShotCall*> own;
+  for (const Call* call : calls) {
+    own.push_back(dynamic_cast<const ZeroShotCall*>(call));
+    if (own.back() == nullptr) throw Error("zero-shot-classification: a call prepared by another pipeline");
+  }
+  std::vector<json> out;
+  const auto results = impl_->classify(own);
+  for (size_t i = 0; i < own.size(); ++i) {
+    if (own[i]->one_sequence) {
+      out.push_back(to_json(results[i].front()));
+      continue;
+    }
+    json list = json::array();
+    for (const auto& r : results[i]) list.push_back(to_json(r));
+    out.push_back(std::move(list));
+  }
   return out;
+}
+
+json ZeroShotClassificationPipeline::operator()(const json& inputs, const json& kwargs) const {
+  return run({prepare(inputs, kwargs).get()}).front();
 }
 
 }  // namespace lmpipe

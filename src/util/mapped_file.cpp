@@ -16,7 +16,7 @@ namespace lmpipe {
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) throw Error(path.string() + ": cannot open: " + std::strerror(errno), ErrorKind::io);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -43,7 +43,7 @@ MappedFile::~MappedFile() {
 
 std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno), ErrorKind::io);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
