@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "lmpipe/text_generation.h"
+#include "lmpipe/tokenizer.h"
 #include "server/served_model.h"
 #include "server_test_util.h"
 #include "test_util.h"
@@ -183,6 +185,31 @@ TEST(ServerOpenAI, CompletionStreamsServerSentEvents) {
   auto bad = t.post("/v1/completions", json{{"prompt", "x"}, {"stream", true}, {"bogus", 1}});
   EXPECT_EQ(bad->status, 422);
   EXPECT_EQ(bad->get_header_value("Content-Type"), "application/json");
+}
+
+TEST(ServerOpenAI, CompletionOfARealModelIsThePipelinesGreedyText) {
+  const auto dir = test::golden_model("tiny-gpt2-legacy");
+  const std::string prompt = "Hello world, this is";
+  const json expected = TextGenerationPipeline(dir)(prompt, {{"max_new_tokens", 5}, {"return_full_text", false}});
+  TestServer t;
+  t.server->serve(server::load_served_model(dir.string()));
+  auto r = t.post("/v1/completions", json{{"prompt", prompt}, {"max_tokens", 5}, {"temperature", 0}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json j = json::parse(r->body);
+  EXPECT_EQ(j["choices"][0]["text"], expected[0]["generated_text"]);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
+  const size_t prompt_tokens = Tokenizer::from_dir(dir).encode(prompt, EncodeOptions{}).ids.size();
+  EXPECT_EQ(j["usage"], json({{"prompt_tokens", prompt_tokens}, {"completion_tokens", 5}, {"total_tokens", prompt_tokens + 5}}));
+
+  auto s = t.post("/v1/completions", json{{"prompt", prompt}, {"max_tokens", 5}, {"temperature", 0}, {"stream", true}});
+  ASSERT_EQ(s->status, 200) << s->body;
+  std::string streamed;
+  for (size_t at = 0; (at = s->body.find("data: {", at)) != std::string::npos; ++at) {
+    const size_t end = s->body.find("\n\n", at);
+    streamed += json::parse(s->body.substr(at + 6, end - at - 6))["choices"][0]["text"].get<std::string>();
+  }
+  EXPECT_EQ(streamed, expected[0]["generated_text"]);
 }
 
 }  // namespace

@@ -35,9 +35,15 @@ class TextGenerationPipeline : public Pipeline {
   // inputs: a prompt -> [{"generated_text": ...}, ...] (num_return_sequences records); a list of
   // prompts -> one such list per prompt. Batches (batch_size > 1) are left-padded.
   json operator()(const json& inputs, const json& kwargs = json::object()) const override;
+  // What a stream() call reports besides its text (for OpenAI-style usage counts).
+  struct StreamInfo {
+    size_t prompt_tokens = 0;     // the prompt as the model read it
+    size_t generated_tokens = 0;  // new tokens, the end-of-sequence token included
+  };
   // One prompt, its generated text streamed through on_text (greedy or sampling, one sequence);
-  // returns what operator() returns for it.
-  json stream(const std::string& prompt, const json& kwargs, const TextCallback& on_text) const;
+  // returns what operator() returns for it, and fills `info` when given.
+  json stream(const std::string& prompt, const json& kwargs, const TextCallback& on_text,
+              StreamInfo* info = nullptr) const;
   // Throws lmpipe::Error for keyword arguments that no model could take (unknown keys, wrong
   // types or values, contradictory return options): what can be checked before loading one.
   static void check_arguments(const json& kwargs);

@@ -51,7 +51,8 @@ struct TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
   }
 
   // preprocess + _forward + postprocess for a list of prompts; one list of records per prompt.
-  json run(const std::vector<std::string>& prompts, const json& kwargs, const TextCallback* on_text) const {
+  json run(const std::vector<std::string>& prompts, const json& kwargs, const TextCallback* on_text,
+           StreamInfo* info = nullptr) const {
     const Arguments args = parse_kwargs(kwargs, kPipelineKeys);
     const ReturnType type = return_type(args.options);
     // transformers' text-generation cleans up by default (a no-op for BPE tokenizers in 5.x).
@@ -70,6 +71,12 @@ struct TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
       for (size_t i = 0; i < count; ++i) encodings.push_back(tokenizer.encode(prefix + prompts[first + i], encode));
       const generation::GenerateOutput out = generate(encodings, PaddingSide::Left, args.generate, on_text);
       const int64_t per_prompt = out.rows / static_cast<int64_t>(count);
+      if (info) {
+        // One prompt, one row: everything after the decoder input up to the end (pad-filled rows
+        // only happen in batches).
+        info->prompt_tokens = encodings[0].ids.size();
+        info->generated_tokens = static_cast<size_t>(out.length - out.input_length);
+      }
       for (size_t i = 0; i < count; ++i) {
         // The prompt as the model saw it (left padding included), decoded to cut its characters.
         const std::vector<int32_t> prompt(out.row(i * per_prompt), out.row(i * per_prompt) + out.input_length);
@@ -109,8 +116,9 @@ json TextGenerationPipeline::operator()(const json& inputs, const json& kwargs) 
   return is_list ? results : results[0];
 }
 
-json TextGenerationPipeline::stream(const std::string& prompt, const json& kwargs, const TextCallback& on_text) const {
-  return impl_->run({prompt}, kwargs, &on_text)[0];
+json TextGenerationPipeline::stream(const std::string& prompt, const json& kwargs, const TextCallback& on_text,
+                                   StreamInfo* info) const {
+  return impl_->run({prompt}, kwargs, &on_text, info)[0];
 }
 
 }  // namespace lmpipe

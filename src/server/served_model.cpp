@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "io/hub.h"
+#include "lmpipe/text_generation.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -89,6 +90,29 @@ ServedModel load_served_model(const std::string& model, const std::string& task,
   served.max_input_tokens = max_input_tokens(dir);
   served.dtype = std::string(weight_dtype_name(options.dtype));
   served.pipeline = pipeline(served.task, dir.string(), options);
+  if (const auto* generator = dynamic_cast<const TextGenerationPipeline*>(served.pipeline.get())) {
+    served.complete = [generator](const std::string& prompt, const json& kwargs, const TextCallback& on_text) {
+      Completion c;
+      TextGenerationPipeline::StreamInfo info;
+      json call = kwargs;
+      call["return_full_text"] = false;
+      generator->stream(
+          prompt, call,
+          [&](const std::string& text, bool end) {
+            c.text += text;
+            on_text(text, end);
+          },
+          &info);
+      c.prompt_tokens = info.prompt_tokens;
+      c.completion_tokens = info.generated_tokens;
+      // Fewer tokens than allowed: an end-of-sequence token or a stop string ended it.
+      const auto limit = kwargs.find("max_new_tokens");
+      const bool at_limit = limit != kwargs.end() && limit->is_number_integer() &&
+                            c.completion_tokens >= limit->get<size_t>();
+      c.finish_reason = at_limit ? "length" : "stop";
+      return c;
+    };
+  }
   return served;
 }
 
