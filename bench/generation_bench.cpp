@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   else if (name == "t5-greedy") c = {128, 128, greedy};
   else if (name == "bart-cnn") c = {512, 60, {{"num_beams", 4}, {"no_repeat_ngram_size", 3}}};
   if (model_dir.empty() || c.input_tokens == 0) {
-    std::fprintf(stderr, "usage: generation_bench --model DIR --case gpt2-decode|gpt2-prefill|t5-greedy|bart-cnn [--runs N] [--dtype D]\n");
+    std::fprintf(stderr,
+                 "usage: generation_bench --model DIR --case gpt2-decode|gpt2-prefill|t5-greedy|bart-cnn [--runs N]"
+                 " [--dtype float32|bfloat16|int8]\n");
     return 2;
   }
   try {

@@ -72,10 +72,12 @@ class Pipeline {
   }
 };
 
-// Tasks: "zero-shot-classification", "fill-mask", "feature-extraction" (transformers' semantics
-// and default models), and lmpipe's own "next-sentence-prediction" (BERT's NSP head, default
-// google-bert/bert-base-uncased) and "sentence-embeddings" (sentence-transformers repositories,
-// default sentence-transformers/all-MiniLM-L6-v2).
+// Tasks: "zero-shot-classification", "fill-mask", "feature-extraction", "text-generation",
+// "summarization", "translation" (or "translation_xx_to_yy"), "text2text-generation"
+// (transformers' semantics and default models; text_generation.h), and lmpipe's own
+// "next-sentence-prediction" (BERT's NSP head, default google-bert/bert-base-uncased) and
+// "sentence-embeddings" (sentence-transformers repositories, default
+// sentence-transformers/all-MiniLM-L6-v2).
 // `model`: a local model directory or a Hub id; empty means the task's default model, as in
 // transformers. `options.dtype` picks the precision of the linear layers (float32 by default:
 // exact; bfloat16 / int8 trade accuracy for speed and memory, see load_options.h).
