@@ -67,3 +67,19 @@ def test_text_generation():
     generator = pipeline_or_skip("text-generation", model_dir("tiny-gpt2-bf16"))
     case = expected("tiny-gpt2-bf16")["pipeline"]
     assert generator(case["prompt"], **case["kwargs"]) == case["output"]
+
+
+def test_summarization_ids():
+    summarizer = pipeline_or_skip("summarization", model_dir("tiny-bart-cnn"))
+    for case in expected("tiny-bart-cnn")["greedy"]:
+        got = summarizer(case["input"], return_tensors=True, num_beams=1, do_sample=False, max_new_tokens=10,
+                         min_length=0, no_repeat_ngram_size=0, length_penalty=1.0)
+        assert got == [{"summary_token_ids": case["output_ids"]}]
+
+
+def test_text2text_generation_ids():
+    for model in ("tiny-t5", "tiny-flan-t5"):
+        generator = pipeline_or_skip("text2text-generation", model_dir(model))
+        for case in expected(model)["greedy"]["public"]:
+            got = generator(case["input"], return_tensors=True, do_sample=False, num_beams=1, max_new_tokens=10)
+            assert got == [{"generated_token_ids": case["output_ids"]}], f"{model}: {case['input']}"
