@@ -63,6 +63,10 @@ struct Tile {
   const float* col_scale = nullptr;    // int8: kPanel values (the weights' scales)
   const int32_t* col_offset = nullptr; // int8: kPanel values, 128 · Σ_k w (the u8 zero point's share)
   const float* residual = nullptr;     // rows × cols at residual + r·ldc (last only), or null
+  // Cache lines to prefetch, one per step from the first (the fp32 tile only): the tile's share of
+  // the next panel block, so that it streams in from memory while this one is computed.
+  const float* prefetch = nullptr;
+  int64_t prefetch_lines = 0;
 };
 using TileFn = void (*)(const Tile& tile);
 
