@@ -1,6 +1,5 @@
 // `lmpipe embed`: sentence embeddings from a sentence-transformers repository, on TEXT arguments
 // (a JSON list of vectors), or streamed over stdin / --input (stream.h; one vector per line).
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,10 +9,8 @@
 #include "cli/commands.h"
 #include "cli/stream.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "lmpipe/sentence_embeddings.h"
 #include "util/error.h"
-#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -48,16 +45,11 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   std::optional<Stream> stream;
   if (given.empty()) stream.emplace("embed", args.stream);
 
-  HubOptions hub;
-  hub.revision = args.revision;
-  const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const SentenceTransformer model(model_dir, load);
-  log_info("embed: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  const auto model = load_pipeline<SentenceTransformer>("embed", args.model, args.revision, load);
 
   if (!stream) {
     options.batch_size = 32;
-    out().write(json(model.encode(given, options)).dump(2) + "\n");
+    out().write(json(model->encode(given, options)).dump(2) + "\n");
     return kExitOk;
   }
   StreamTask<std::string> task;
@@ -66,7 +58,7 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
     SentenceEmbeddingOptions all_at_once = options;
     all_at_once.batch_size = batch.size();
     std::vector<json> results;
-    for (auto& v : model.encode(batch, all_at_once)) results.emplace_back(std::move(v));
+    for (auto& v : model->encode(batch, all_at_once)) results.emplace_back(std::move(v));
     return results;
   };
   return stream->run(task);

@@ -1,6 +1,5 @@
 // `lmpipe feature-extraction`: the last hidden state of every token ([1][tokens][hidden] per
 // text) on TEXT arguments, or streamed over stdin / --input (stream.h).
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,10 +9,8 @@
 #include "cli/commands.h"
 #include "cli/stream.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "lmpipe/feature_extraction.h"
 #include "util/error.h"
-#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -45,24 +42,19 @@ int run_feature_extraction(CLI::App* cmd, const FeatureExtractionArgs& args) {
   std::optional<Stream> stream;
   if (given.empty()) stream.emplace("feature-extraction", args.stream);
 
-  HubOptions hub;
-  hub.revision = args.revision;
-  const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const FeatureExtractionPipeline extractor(model_dir, load);
-  log_info("feature-extraction: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  const auto extractor = load_pipeline<FeatureExtractionPipeline>("feature-extraction", args.model, args.revision, load);
 
   if (!stream) {
     json printed = json::array();
-    for (const auto& f : extractor.extract(given, options)) printed.push_back(to_json(f));
-    out().write((printed.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    for (const auto& f : extractor->extract(given, options)) printed.push_back(to_json(f));
+    print_results(printed);
     return kExitOk;
   }
   StreamTask<std::string> task;
   task.parse = [](Record& record) { return record.text(); };
   task.run = [&](const std::vector<std::string>& batch) {
     std::vector<json> results;
-    for (const auto& f : extractor.extract(batch, options)) results.push_back(to_json(f));
+    for (const auto& f : extractor->extract(batch, options)) results.push_back(to_json(f));
     return results;
   };
   return stream->run(task);

@@ -1,6 +1,5 @@
 // `lmpipe fill-mask`: the fill-mask pipeline on TEXT arguments, or streamed over stdin / --input
 // (stream.h).
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,10 +9,8 @@
 #include "cli/commands.h"
 #include "cli/stream.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "lmpipe/fill_mask.h"
 #include "util/error.h"
-#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -63,24 +60,19 @@ int run_fill_mask(CLI::App* cmd, const FillMaskArgs& args) {
   std::optional<Stream> stream;
   if (given.empty()) stream.emplace("fill-mask", args.stream);
 
-  HubOptions hub;
-  hub.revision = args.revision;
-  const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const FillMaskPipeline unmasker(model_dir, load);
-  log_info("fill-mask: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  const auto unmasker = load_pipeline<FillMaskPipeline>("fill-mask", args.model, args.revision, load);
 
   if (!stream) {
     json printed = json::array();
-    for (const auto& r : unmasker.fill(given, options)) printed.push_back(to_json(r));
-    out().write((printed.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    for (const auto& r : unmasker->fill(given, options)) printed.push_back(to_json(r));
+    print_results(printed);
     return kExitOk;
   }
   StreamTask<std::string> task;
   task.parse = [](Record& record) { return record.text(); };
   task.run = [&](const std::vector<std::string>& batch) {
     std::vector<json> results;
-    for (const auto& r : unmasker.fill(batch, options)) results.push_back(to_json(r));
+    for (const auto& r : unmasker->fill(batch, options)) results.push_back(to_json(r));
     return results;
   };
   return stream->run(task);

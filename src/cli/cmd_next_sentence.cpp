@@ -1,7 +1,6 @@
 // `lmpipe next-sentence TEXT PAIR`: BERT's next-sentence probabilities and logits, or pairs
 // streamed over stdin / --input (stream.h): JSONL {"text", "text_pair"}, or text lines with a tab
 // between the two texts.
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -12,10 +11,8 @@
 #include "cli/commands.h"
 #include "cli/stream.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "lmpipe/next_sentence.h"
 #include "util/error.h"
-#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -60,22 +57,17 @@ int run_next_sentence(CLI::App* cmd, const NextSentenceArgs& args) {
   std::optional<Stream> stream;
   if (given.empty()) stream.emplace("next-sentence", args.stream);
 
-  HubOptions hub;
-  hub.revision = args.revision;
-  const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  const NextSentencePredictionPipeline nsp(model_dir, load);
-  log_info("next-sentence: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  const auto nsp = load_pipeline<NextSentencePredictionPipeline>("next-sentence", args.model, args.revision, load);
 
   if (!stream) {
-    out().write(to_json(nsp.predict(given[0], given[1])).dump(2) + "\n");
+    out().write(to_json(nsp->predict(given[0], given[1])).dump(2) + "\n");
     return kExitOk;
   }
   StreamTask<Pair> task;
   task.parse = pair_of;
   task.run = [&](const std::vector<Pair>& batch) {
     std::vector<json> results;
-    for (const auto& r : nsp.predict(batch)) results.push_back(to_json(r));
+    for (const auto& r : nsp->predict(batch)) results.push_back(to_json(r));
     return results;
   };
   return stream->run(task);

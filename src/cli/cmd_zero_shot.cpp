@@ -1,6 +1,5 @@
 // `lmpipe zero-shot`: the zero-shot-classification pipeline on TEXT arguments, or streamed
 // over stdin / --input (stream.h).
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,10 +9,8 @@
 #include "cli/commands.h"
 #include "cli/stream.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "lmpipe/zero_shot.h"
 #include "util/error.h"
-#include "util/log.h"
 
 namespace lmpipe::cli {
 
@@ -106,25 +103,19 @@ int run_zero_shot(CLI::App* cmd, const ZeroShotArgs& args) {
     }
   }
 
-  HubOptions hub;
-  hub.revision = args.revision;
-  const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
-  ZeroShotClassificationPipeline classifier(model_dir, load);
-  log_info("zero-shot: loaded " + model_dir.string() + " in " + seconds_since(loading));
+  const auto classifier = load_pipeline<ZeroShotClassificationPipeline>("zero-shot", args.model, args.revision, load);
   if (!labels.empty()) {
     try {
-      classifier.check_hypotheses_fit(labels, options);
+      classifier->check_hypotheses_fit(labels, options);
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
   }
 
   if (!stream) {
-    auto results = classifier.classify(args.texts, labels, options);
     json printed = json::array();
-    for (const auto& r : results) printed.push_back(to_json(r));
-    out().write((results.size() == 1 ? printed[0] : printed).dump(2) + "\n");
+    for (const auto& r : classifier->classify(args.texts, labels, options)) printed.push_back(to_json(r));
+    print_results(printed);
     return kExitOk;
   }
 
@@ -159,7 +150,7 @@ int run_zero_shot(CLI::App* cmd, const ZeroShotArgs& args) {
       std::vector<std::string> texts{items[first].text};
       for (end = first + 1; end < items.size() && same_arguments(items[end], items[first]); ++end)
         texts.push_back(items[end].text);
-      for (const auto& r : classifier.classify(texts, items[first].labels, items[first].options))
+      for (const auto& r : classifier->classify(texts, items[first].labels, items[first].options))
         results.push_back(to_json(r));
     }
     return results;

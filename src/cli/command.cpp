@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/terminal.h"
+#include "io/hub.h"
 #include "kernels/kernels.h"
 #include "tokenizers/unicode.h"
 #include "util/error.h"
@@ -149,6 +150,21 @@ LoadOptions parse_load_options(const std::string& dtype) {
   LoadOptions options;
   options.dtype = parse_weight_dtype(parse_choice(dtype, "--dtype", {"float32", "bfloat16", "int8"}));
   return options;
+}
+
+std::filesystem::path resolve_model_option(const std::string& model, const std::string& revision) {
+  HubOptions hub;
+  hub.revision = revision;
+  return resolve_model(model, hub);
+}
+
+void log_loaded(const std::string& command, const std::filesystem::path& model_dir,
+                std::chrono::steady_clock::time_point start) {
+  log_info(command + ": loaded " + model_dir.string() + " in " + seconds_since(start));
+}
+
+void print_results(const json& results) {
+  out().write((results.size() == 1 ? results[0] : results).dump(2) + "\n");
 }
 
 std::string seconds_since(std::chrono::steady_clock::time_point start) {

@@ -12,7 +12,7 @@
 //      opens it: a closed or directory stdin, a missing --input, --input-format). Each problem
 //      is a UsageError naming the option or argument: exit status 2, before any model is
 //      resolved or the Hub contacted.
-//   2. Resolve and load the model (resolve_model: a directory or a Hub id).
+//   2. Resolve and load the model (load_pipeline: --model a directory or a Hub id).
 //   3. With TEXT arguments: run them and print the JSON Python returns, through out(). Without:
 //      Stream::run, which reads one record per line from stdin or --input and writes one JSON
 //      line per record, never stopping at a bad one. The subcommand supplies two functions:
@@ -28,12 +28,15 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "lmpipe/json.h"
 #include "lmpipe/load_options.h"
 
 namespace lmpipe::cli {
@@ -67,6 +70,25 @@ CLI::Option* add_texts(CLI::App* command, std::vector<std::string>& texts, const
 CLI::Option* add_dtype(CLI::App* command, std::string& dtype);
 // The LoadOptions for a --dtype value, or UsageError.
 LoadOptions parse_load_options(const std::string& dtype);
+// The directory of --model: a directory as given, or a Hub id at `revision` (fetched into the
+// cache when needed).
+std::filesystem::path resolve_model_option(const std::string& model, const std::string& revision);
+// Logs (info) that `command` loaded `model_dir`, and how long it took since `start`.
+void log_loaded(const std::string& command, const std::filesystem::path& model_dir,
+                std::chrono::steady_clock::time_point start);
+// Step 2 of a command's run: resolves --model and constructs pipeline P(model_dir, options).
+template <typename P>
+std::unique_ptr<P> load_pipeline(const std::string& command, const std::string& model, const std::string& revision,
+                                 const LoadOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::filesystem::path model_dir = resolve_model_option(model, revision);
+  auto pipeline = std::make_unique<P>(model_dir, options);
+  log_loaded(command, model_dir, start);
+  return pipeline;
+}
+// Prints the results of TEXT arguments as Python returns them: one input's result on its own,
+// several as a list.
+void print_results(const json& results);
 // UsageError for an environment a model cannot run with (LMPIPE_NUM_THREADS='abc').
 void check_environment();
 

@@ -5,7 +5,6 @@
 
 #include "cli/command.h"
 #include "cli/terminal.h"
-#include "io/hub.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -116,12 +115,10 @@ int run_generation(CLI::App* cmd, const GenerationArgs& args, const GenerationCo
   std::optional<Stream> stream;
   if (args.texts.empty()) stream.emplace(command.name, args.input);
 
-  HubOptions hub;
-  hub.revision = args.revision;
   const auto loading = std::chrono::steady_clock::now();
-  const std::filesystem::path model_dir = resolve_model(args.model, hub);
+  const std::filesystem::path model_dir = resolve_model_option(args.model, args.revision);
   const std::unique_ptr<Pipeline> pipeline = command.make(model_dir, load);
-  log_info(command.name + ": loaded " + model_dir.string() + " in " + seconds_since(loading));
+  log_loaded(command.name, model_dir, loading);
 
   if (!stream) {
     if (args.stream) {
