@@ -77,3 +77,59 @@ TEST_P(Gpt2Golden, BeamSearchRepetitionPenaltyAndNoRepeatNgram) {
 INSTANTIATE_TEST_SUITE_P(Checkpoints, Gpt2Golden, ::testing::Values("tiny-gpt2-bf16", "tiny-gpt2-legacy"));
 
 }  // namespace
+
+namespace {
+
+// Decoder sessions borrow their caches from the model between calls: two sessions alive at once
+// must not share them, and a session after a larger one must not see its tokens.
+TEST(DecoderSessions, InterleavedSessionsMatchSessionsRunAlone) {
+  for (const char* name : {"tiny-gpt2-legacy", "tiny-t5", "tiny-bart-cnn"}) {
+    const GenerativeModel& model = test::generative_model(name);
+    const int64_t V = model.vocab_size();
+    auto input = [](std::vector<int32_t> ids) {
+      Batch b;
+      b.batch = 1, b.seq_len = static_cast<int64_t>(ids.size()), b.input_ids = std::move(ids);
+      return b;
+    };
+    const Batch long_input = input({464, 268, 586, 831, 45, 625, 262, 931, 290, 13});
+    const Batch short_input = input({464, 290});
+    // The decoder prompt: the prompt itself for GPT-2, the start token for the encoder-decoders.
+    auto first_ids = [&](const Batch& b) {
+      return model.is_encoder_decoder() ? std::vector<int32_t>{0} : b.input_ids;
+    };
+    // Three steps of a session: its logits after each.
+    auto run = [&](DecoderSession& s, const Batch& b, int step, std::vector<float>& logits) {
+      logits.resize(static_cast<size_t>(V));
+      if (step == 0) {
+        const std::vector<int32_t> ids = first_ids(b);
+        s.forward(ids.data(), static_cast<int64_t>(ids.size()), logits.data());
+      } else {
+        const int32_t next = 100 + step;
+        s.forward(&next, 1, logits.data());
+      }
+    };
+    std::vector<std::vector<float>> alone_long(3), alone_short(3), mixed_long(3), mixed_short(3);
+    {
+      auto s = model.start(long_input, 1, 32);
+      for (int i = 0; i < 3; ++i) run(*s, long_input, i, alone_long[i]);
+    }
+    {
+      auto s = model.start(short_input, 1, 32);
+      for (int i = 0; i < 3; ++i) run(*s, short_input, i, alone_short[i]);
+    }
+    {
+      auto a = model.start(long_input, 1, 32);
+      auto b = model.start(short_input, 1, 32);
+      for (int i = 0; i < 3; ++i) {
+        run(*b, short_input, i, mixed_short[i]);
+        run(*a, long_input, i, mixed_long[i]);
+      }
+    }
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(mixed_long[i], alone_long[i]) << name << " step " << i;
+      EXPECT_EQ(mixed_short[i], alone_short[i]) << name << " step " << i;
+    }
+  }
+}
+
+}  // namespace

@@ -1,5 +1,6 @@
 // The public kernels: pick the table for get_cpu_isa() and split work over num_threads().
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -95,6 +96,11 @@ void add_bias_rows(float* x, const float* bias, int64_t rows, int64_t N) {
   auto f = table().add;
 #pragma omp parallel for num_threads(threads_for(rows * N)) schedule(static)
   for (int64_t r = 0; r < rows; ++r) f(x + r * N, bias, N);
+}
+
+void copy_rows(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t width) {
+#pragma omp parallel for num_threads(threads_for(rows * width)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_stride, src + r * src_stride, sizeof(float) * width);
 }
 
 void attention(const AttentionArgs& a) { attention_batch(&a, 1); }

@@ -118,6 +118,10 @@ void attention(const AttentionArgs& args);
 // run in one parallel loop, so many short sequences still keep every thread busy.
 void attention_batch(const AttentionArgs* args, int64_t count);
 
+// dst row r (width floats, row stride dst_stride) = src row r (stride src_stride), for rows
+// [0, rows), split over threads when large (a prefill's key/value cache writes).
+void copy_rows(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t width);
+
 // Number of threads kernels may use (OpenMP); set from LMPIPE_NUM_THREADS or the hardware.
 int num_threads();
 void set_num_threads(int n);

@@ -486,8 +486,13 @@ namespace {
 // One generate() call: the encoder runs once per input; the decoder advances every row.
 class BartSession : public DecoderSession {
  public:
-  BartSession(const BartForConditionalGeneration& lm, const Batch& inputs, int64_t rows_per_input, int64_t max_length)
-      : lm_(lm) {
+  BartSession(const BartForConditionalGeneration& lm, const Batch& inputs, int64_t rows_per_input, int64_t max_length,
+              SessionPool<BartSessionBuffers>::Lease buffers)
+      : lm_(lm),
+        buffers_(std::move(buffers)),
+        scratch_(buffers_->scratch),
+        cache_(buffers_->cache),
+        last_(buffers_->last) {
     const Tensor encoder_hidden = lm.model().encode(inputs, scratch_);
     lm.model().start_decoder(encoder_hidden, inputs.attention_mask, rows_per_input, max_length, cache_);
   }
@@ -504,16 +509,17 @@ class BartSession : public DecoderSession {
 
  private:
   const BartForConditionalGeneration& lm_;
-  BartScratch scratch_;
-  BartDecoderCache cache_;
-  std::vector<float> last_;
+  SessionPool<BartSessionBuffers>::Lease buffers_;
+  BartScratch& scratch_;
+  BartDecoderCache& cache_;
+  std::vector<float>& last_;
 };
 
 }  // namespace
 
 std::unique_ptr<DecoderSession> BartForConditionalGeneration::start(const Batch& inputs, int64_t rows_per_input,
                                                                     int64_t max_length) const {
-  return std::make_unique<BartSession>(*this, inputs, rows_per_input, max_length);
+  return std::make_unique<BartSession>(*this, inputs, rows_per_input, max_length, session_buffers_.take());
 }
 
 std::unique_ptr<GenerativeModel> load_bart_lm(const std::filesystem::path& dir, const ModelConfig& config) {

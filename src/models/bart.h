@@ -13,6 +13,7 @@
 #include "models/kv_cache.h"
 #include "models/layers.h"
 #include "models/model.h"
+#include "models/session_pool.h"
 
 namespace lmpipe {
 
@@ -58,6 +59,13 @@ struct BartDecoderCache {
   std::vector<std::vector<float>> cross_kv;  // per layer (inputs, encoder_len, 2·d_model): keys then values
   KVCache self;                              // (layers, rows, capacity, d_model)
   int64_t rows() const { return inputs * rows_per_input; }
+};
+
+// What a generate() call borrows from the model's pool.
+struct BartSessionBuffers {
+  BartScratch scratch;
+  BartDecoderCache cache;
+  std::vector<float> last;
 };
 
 // BartModel: shared token embeddings, BartEncoder, BartDecoder.
@@ -161,6 +169,7 @@ class BartForConditionalGeneration : public GenerativeModel {
   ModelConfig model_config_;
   BartModel model_;
   kernels::PackedLinear lm_head_;  // (vocab, d_model) with final_logits_bias as its bias
+  mutable SessionPool<BartSessionBuffers> session_buffers_;
 };
 
 std::unique_ptr<GenerativeModel> load_bart_lm(const std::filesystem::path& dir, const ModelConfig& config);

@@ -164,15 +164,20 @@ namespace {
 // One generate() call: the prompt's padding and positions per row, and the cache.
 class GPT2Session : public DecoderSession {
  public:
-  GPT2Session(const GPT2LMHeadModel& model, const Batch& prompt, int64_t rows_per_input, int64_t max_length)
+  GPT2Session(const GPT2LMHeadModel& model, const Batch& prompt, int64_t rows_per_input, int64_t max_length,
+              SessionPool<GPT2SessionBuffers>::Lease buffers)
       : model_(model),
         prompt_(prompt),
         rows_per_input_(rows_per_input),
         rows_(prompt.batch * rows_per_input),
-        cache_(model.new_cache(rows_, max_length)),
+        buffers_(std::move(buffers)),
+        cache_(buffers_->cache),
+        scratch_(buffers_->scratch),
         next_position_(static_cast<size_t>(rows_), 0),
         attended_(static_cast<size_t>(rows_ * max_length), 1) {
     nn::check_batch(prompt, "gpt2");
+    const GPT2Config& c = model.gpt2_config();
+    cache_.reset(c.n_layer, rows_, max_length, c.n_embd);
   }
 
   void forward(const int32_t* ids, int64_t T, float* logits) override {
@@ -237,17 +242,18 @@ class GPT2Session : public DecoderSession {
   const GPT2LMHeadModel& model_;
   const Batch prompt_;
   const int64_t rows_per_input_, rows_;
-  KVCache cache_;
+  SessionPool<GPT2SessionBuffers>::Lease buffers_;
+  KVCache& cache_;
+  GPT2Scratch& scratch_;
   std::vector<int64_t> next_position_;  // per row: the position of its next token
   std::vector<uint8_t> attended_;       // (rows, capacity): 0 for the prompt's padding
-  GPT2Scratch scratch_;
 };
 
 }  // namespace
 
 std::unique_ptr<DecoderSession> GPT2LMHeadModel::start(const Batch& inputs, int64_t rows_per_input,
                                                        int64_t max_length) const {
-  return std::make_unique<GPT2Session>(*this, inputs, rows_per_input, max_length);
+  return std::make_unique<GPT2Session>(*this, inputs, rows_per_input, max_length, session_buffers_.take());
 }
 
 std::unique_ptr<GenerativeModel> load_gpt2_lm(const std::filesystem::path& dir, const ModelConfig& config) {

@@ -11,6 +11,7 @@
 #include "models/gpt2_config.h"
 #include "models/kv_cache.h"
 #include "models/layers.h"
+#include "models/session_pool.h"
 
 namespace lmpipe {
 
@@ -25,6 +26,12 @@ struct GPT2Block {
 // Buffers of one forward (one per session).
 struct GPT2Scratch {
   std::vector<float> hidden, normed, qkv, ctx, tmp, mlp, key_bias, last;
+};
+
+// What a generate() call borrows from the model's pool.
+struct GPT2SessionBuffers {
+  KVCache cache;
+  GPT2Scratch scratch;
 };
 
 class GPT2LMHeadModel : public GenerativeModel {
@@ -65,6 +72,7 @@ class GPT2LMHeadModel : public GenerativeModel {
   std::vector<GPT2Block> h_;
   nn::LayerNorm ln_f_;
   kernels::PackedLinear lm_head_;  // (vocab, n_embd): wte's weight, or lm_head.weight when untied
+  mutable SessionPool<GPT2SessionBuffers> session_buffers_;
 };
 
 std::unique_ptr<GenerativeModel> load_gpt2_lm(const std::filesystem::path& dir, const ModelConfig& config);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "kernels/kernels.h"
 #include "util/error.h"
 
 namespace lmpipe {
@@ -39,12 +40,12 @@ void KVCache::write(int64_t layer, int64_t rows, const float* k, const float* v,
   float* keys_out = keys(layer);
   float* values_out = values(layer);
   if (rows > rows_) throw Error("KVCache: " + std::to_string(rows) + " rows exceed the cache's " + std::to_string(rows_));
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t t = 0; t < T; ++t) {
-      const int64_t src = (r * T + t) * stride, dst = r * row_stride() + (length_ + t) * width_;
-      std::memcpy(keys_out + dst, k + src, sizeof(float) * width_);
-      std::memcpy(values_out + dst, v + src, sizeof(float) * width_);
-    }
+  // A prefill writes megabytes to fresh pages: the copies run on every thread.
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t src = r * T * stride, dst = r * row_stride() + length_ * width_;
+    kernels::copy_rows(k + src, stride, keys_out + dst, width_, T, width_);
+    kernels::copy_rows(v + src, stride, values_out + dst, width_, T, width_);
+  }
 }
 
 void KVCache::advance(int64_t T) { length_ += T; }

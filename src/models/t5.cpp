@@ -267,8 +267,9 @@ namespace {
 
 class T5Session : public DecoderSession {
  public:
-  T5Session(const T5ForConditionalGeneration& lm, const Batch& inputs, int64_t rows_per_input, int64_t max_length)
-      : lm_(lm) {
+  T5Session(const T5ForConditionalGeneration& lm, const Batch& inputs, int64_t rows_per_input, int64_t max_length,
+            SessionPool<T5SessionBuffers>::Lease buffers)
+      : lm_(lm), buffers_(std::move(buffers)), scratch_(buffers_->scratch), cache_(buffers_->cache) {
     const Tensor encoder_hidden = lm.encode(inputs, scratch_);
     lm.start_decoder(encoder_hidden, inputs.attention_mask, rows_per_input, max_length, cache_);
   }
@@ -285,15 +286,16 @@ class T5Session : public DecoderSession {
 
  private:
   const T5ForConditionalGeneration& lm_;
-  T5Scratch scratch_;
-  T5DecoderCache cache_;
+  SessionPool<T5SessionBuffers>::Lease buffers_;
+  T5Scratch& scratch_;
+  T5DecoderCache& cache_;
 };
 
 }  // namespace
 
 std::unique_ptr<DecoderSession> T5ForConditionalGeneration::start(const Batch& inputs, int64_t rows_per_input,
                                                                   int64_t max_length) const {
-  return std::make_unique<T5Session>(*this, inputs, rows_per_input, max_length);
+  return std::make_unique<T5Session>(*this, inputs, rows_per_input, max_length, session_buffers_.take());
 }
 
 std::unique_ptr<GenerativeModel> load_t5_lm(const std::filesystem::path& dir, const ModelConfig& config) {

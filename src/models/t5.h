@@ -10,6 +10,7 @@
 #include "models/generative.h"
 #include "models/kv_cache.h"
 #include "models/layers.h"
+#include "models/session_pool.h"
 #include "models/t5_config.h"
 
 namespace lmpipe {
@@ -35,6 +36,12 @@ struct T5DecoderCache {
 
 struct T5Scratch {
   std::vector<float> normed, qkv, q, ctx, tmp, ff, position_bias, key_bias, last;
+};
+
+// What a generate() call borrows from the model's pool.
+struct T5SessionBuffers {
+  T5Scratch scratch;
+  T5DecoderCache cache;
 };
 
 // T5Attention._relative_position_bucket: the bucket of key position minus query position.
@@ -81,6 +88,7 @@ class T5ForConditionalGeneration : public GenerativeModel {
   std::vector<T5Block> encoder_, decoder_;
   Tensor encoder_final_norm_, decoder_final_norm_;
   kernels::PackedLinear lm_head_;  // (vocab, d_model): lm_head.weight, or shared
+  mutable SessionPool<T5SessionBuffers> session_buffers_;
 };
 
 std::unique_ptr<GenerativeModel> load_t5_lm(const std::filesystem::path& dir, const ModelConfig& config);
