@@ -122,8 +122,12 @@ void attention_batch(const AttentionArgs* args, int64_t count) {
   const int nt = static_cast<int>(std::min<int64_t>(n, threads_for(work)));
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<float> buf(static_cast<size_t>(scratch));
-#pragma omp for schedule(dynamic, 4)
+    // Kept per thread between calls: a long sequence's scores are megabytes, and fresh pages
+    // each layer cost more than the softmax over them.
+    thread_local std::vector<float> buf;
+    if (buf.size() < static_cast<size_t>(scratch)) buf.resize(static_cast<size_t>(scratch));
+    // One head at a time: a single long sequence has only H units to share out.
+#pragma omp for schedule(dynamic, 1)
     for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf.data());
   }
 }
