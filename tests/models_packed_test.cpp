@@ -154,3 +154,29 @@ TEST(PackedBatch, BartDecoderOnlyRowsMatchTheFullPass) {
   rows[1] = rows[0];  // a row outside its sequence
   EXPECT_THROW(model.decode_sequences(ids.data(), seqs, encoded.data(), seqs, scratch, &rows), Error);
 }
+
+namespace {
+
+// TokenEncoder::encode_packed (BERT's and DistilBERT's own packed forward, DeBERTa's padded
+// fallback): each sequence's rows are its rows of the padded batch.
+TEST(PackedEncoders, MatchThePaddedBatch) {
+  for (const char* name : {"tiny-bert", "tiny-distilbert-mnli", "tiny-deberta-v3-nli", "tiny-roberta-mnli"}) {
+    const auto encoder = load_encoder(test::golden_model(name));
+    const json expected = test::golden_expected(name);
+    const Batch batch = test::golden_batch(expected.contains("pair_logits") ? expected["pair_logits"] : expected["features"]);
+    ASSERT_GE(batch.batch, 2) << name;
+    const Tensor padded = encoder->encode(batch);
+    const PackedBatch packed = packed_rows(batch, {1, 0});
+    const Tensor rows = encoder->encode_packed(packed);
+    const int64_t H = encoder->hidden_size();
+    ASSERT_EQ(rows.shape(), (Shape{packed.tokens(), H})) << name;
+    for (int64_t i = 0; i < packed.batch(); ++i) {
+      const int64_t r = 1 - i;  // packed in reverse
+      EXPECT_LT(max_abs_diff(padded.data() + r * batch.seq_len * H, rows.data() + packed.offsets[i] * H, packed.length(i) * H),
+                1e-5f)
+          << name << " row " << r;
+    }
+  }
+}
+
+}  // namespace

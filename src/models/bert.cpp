@@ -198,6 +198,11 @@ Tensor BertModel::encode(const Batch& batch) const {
   return encode(batch, scratch_);
 }
 
+Tensor BertModel::encode_packed(const PackedBatch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return encode(batch, scratch_);
+}
+
 // BertForSequenceClassification.__init__ / RobertaForSequenceClassification.__init__
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& config, const nn::Weights& root,
                                                              LabelMaps labels)

@@ -60,6 +60,7 @@ class BertModel : public TokenEncoder {
   Output forward(const Batch& batch) const;
   // TokenEncoder: last_hidden_state.
   Tensor encode(const Batch& batch) const override;
+  Tensor encode_packed(const PackedBatch& batch) const override;
   int64_t hidden_size() const override { return config_.hidden_size; }
   int64_t max_positions() const override { return config_.max_positions(); }
   // BertEmbeddings + BertEncoder: last hidden state (batch, seq_len, hidden).

@@ -85,6 +85,11 @@ Tensor DistilBertModel::encode(const Batch& batch) const {
   return encode(batch, scratch_);
 }
 
+Tensor DistilBertModel::encode_packed(const PackedBatch& batch) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return encode(batch, scratch_);
+}
+
 // Embeddings.forward + Transformer.forward over n tokens whose position ids are in s.positions.
 void DistilBertModel::run(const int32_t* ids, int64_t n, const nn::SequenceLayout& seqs, DistilBertScratch& s,
                           float* h) const {

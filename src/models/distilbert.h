@@ -47,6 +47,7 @@ class DistilBertModel : public TokenEncoder {
 
   // TokenEncoder
   Tensor encode(const Batch& batch) const override;
+  Tensor encode_packed(const PackedBatch& batch) const override;
   int64_t hidden_size() const override { return config_.dim; }
   int64_t max_positions() const override { return config_.max_position_embeddings; }
 

@@ -70,6 +70,9 @@ class TokenEncoder {
   virtual ~TokenEncoder() = default;
   // last_hidden_state (batch, seq_len, hidden_size)
   virtual Tensor encode(const Batch& batch) const = 0;
+  // The same for a packed batch, no work spent on padding: (batch.tokens(), hidden_size), sequence
+  // after sequence. By default the batch is padded and encode()d.
+  virtual Tensor encode_packed(const PackedBatch& batch) const;
   virtual int64_t hidden_size() const = 0;
   virtual int64_t max_positions() const = 0;
 };

@@ -1,4 +1,5 @@
-// SequenceClassifier::classify_packed for the families without a packed forward: pad and classify.
+// classify_packed / encode_packed for the families without a packed forward: pad, then run the
+// padded forward.
 #include <algorithm>
 
 #include "models/layers.h"
@@ -6,8 +7,10 @@
 
 namespace lmpipe {
 
-Tensor SequenceClassifier::classify_packed(const PackedBatch& packed) const {
-  nn::check_packed(packed, "classify_packed");
+namespace {
+
+Batch padded(const PackedBatch& packed, const char* caller) {
+  nn::check_packed(packed, caller);
   Batch batch;
   batch.batch = packed.batch();
   for (int64_t b = 0; b < packed.batch(); ++b) batch.seq_len = std::max(batch.seq_len, packed.length(b));
@@ -23,7 +26,23 @@ Tensor SequenceClassifier::classify_packed(const PackedBatch& packed) const {
       batch.attention_mask[row] = 1;
       if (!packed.token_type_ids.empty()) batch.token_type_ids[row] = packed.token_type_ids[src];
     }
-  return classify(batch);
+  return batch;
+}
+
+}  // namespace
+
+Tensor SequenceClassifier::classify_packed(const PackedBatch& packed) const {
+  return classify(padded(packed, "classify_packed"));
+}
+
+Tensor TokenEncoder::encode_packed(const PackedBatch& packed) const {
+  const Batch batch = padded(packed, "encode_packed");
+  const Tensor hidden = encode(batch);
+  const int64_t H = hidden.size(2);
+  Tensor out = Tensor::empty({packed.tokens(), H});
+  for (int64_t b = 0; b < packed.batch(); ++b)
+    std::copy_n(hidden.data() + b * batch.seq_len * H, packed.length(b) * H, out.data() + packed.offsets[b] * H);
+  return out;
 }
 
 }  // namespace lmpipe

@@ -20,6 +20,13 @@ Batch make_batch(std::vector<Encoding>& encodings, const Tokenizer& tokenizer) {
   return batch;
 }
 
+PackedBatch make_packed_batch(const std::vector<Encoding>& encodings, const Tokenizer& tokenizer) {
+  PackedBatch batch;
+  const bool with_types = tokenizer.returns_token_type_ids();
+  for (const auto& e : encodings) batch.add(e.ids, with_types ? e.type_ids : std::vector<int32_t>{});
+  return batch;
+}
+
 size_t truncation_length(const Tokenizer& tokenizer, int64_t model_max_positions, size_t requested) {
   const size_t limit = static_cast<size_t>(model_max_positions);
   return std::min(requested > 0 ? requested : tokenizer.model_max_length(), limit);

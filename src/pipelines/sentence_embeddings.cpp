@@ -2,8 +2,8 @@
 // SentenceTransformer._load_sbert_model / _load_auto_model / encode, models/Transformer.py; v6
 // base/model.py, base/modules/transformer.py). Text handling follows v6 (the version the goldens
 // come from): sentences are not stripped; do_lower_case lowercases them as a Lowercase normalizer
-// would. Batches are always padded on the right, so weightedmean's positions and cls/lasttoken
-// do not depend on which sentences share a batch.
+// would. Batches are packed (no padding), so weightedmean's positions and cls/lasttoken do not
+// depend on which sentences share a batch.
 #include "lmpipe/sentence_embeddings.h"
 
 #include <algorithm>
@@ -222,7 +222,7 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
   encode.max_length = m.max_seq_length;
   std::vector<Encoding> encodings = m.tokenizer->encode_batch(texts, encode);
 
-  // Longest first, in batches: little padding, and the order sentence-transformers uses.
+  // Longest first, in batches, as sentence-transformers orders them.
   std::vector<size_t> order(texts.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return encodings[a].size() > encodings[b].size(); });
@@ -233,15 +233,14 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
     const size_t end = std::min(order.size(), first + options.batch_size);
     std::vector<Encoding> chunk;
     for (size_t i = first; i < end; ++i) chunk.push_back(encodings[order[i]]);
-    const Batch batch = make_batch(chunk, *m.tokenizer);
-    const Tensor hidden = m.model->encode(batch);
+    const PackedBatch batch = make_packed_batch(chunk, *m.tokenizer);
+    const Tensor hidden = m.model->encode_packed(batch);
     // Pooling, then the Dense / Normalize modules on the whole batch.
     const int64_t rows = static_cast<int64_t>(end - first);
     std::vector<float> x;
     x.reserve(static_cast<size_t>(rows * m.pooling.output_dimension(H)));
     for (int64_t r = 0; r < rows; ++r)
-      m.pooling.forward(hidden.data() + r * batch.seq_len * H, static_cast<int64_t>(encodings[order[first + r]].size()), H,
-                        prompt_length, x);
+      m.pooling.forward(hidden.data() + batch.offsets[r] * H, batch.length(r), H, prompt_length, x);
     int64_t dim = m.pooling.output_dimension(H);
     for (const auto& step : m.steps) {
       if (step.dense) {
