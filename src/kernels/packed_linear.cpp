@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -271,6 +272,14 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
   const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
   const int64_t block_rows = ((M + row_blocks - 1) / row_blocks + max_rows - 1) / max_rows * max_rows;
 
+  // Panels are shared out in ranges, one per pair of threads, the pair walking its range from both
+  // ends until they meet: each thread still streams neighbouring panels (and prefetches the next
+  // one), and a thread slowed down (this machine's vCPUs are preempted now and then) leaves its
+  // partner more panels instead of a wait at the barrier.
+  const int ranges = (nt + 1) / 2;
+  std::vector<std::atomic<int64_t>> claimed(static_cast<size_t>(ranges));
+  for (auto& c : claimed) c.store(0, std::memory_order_relaxed);
+
 #pragma omp parallel num_threads(nt)
   {
 #pragma omp for schedule(static)
@@ -278,24 +287,36 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
     // (the loop's barrier: A is complete before any tile reads it)
     // The team may be smaller than nt (a forward called inside another parallel region).
     const int t = omp_get_thread_num(), team = omp_get_num_threads();
-    const int64_t p0 = L.panels * t / team, p1 = L.panels * (t + 1) / team;
+    const int range_count = (team + 1) / 2, range = t / 2;
+    const bool descending = t % 2 == 1;
+    const int64_t r0 = L.panels * range / range_count, r1 = L.panels * (range + 1) / range_count;
+    std::atomic<int64_t>& taken = claimed[static_cast<size_t>(range)];
     gemm::Tile tt;
     tt.ldc = p.N;
-    for (int64_t m0 = 0; m0 < M; m0 += block_rows) {
-      const int64_t m1 = std::min(M, m0 + block_rows);
-      for (int64_t b = 0; b < L.blocks; ++b) {
-        tt.steps = L.steps_in_block(b);
-        tt.first = b == 0;
-        tt.last = b == L.blocks - 1;
-        for (int64_t panel = p0; panel < p1; ++panel) {
-          const int64_t col = panel * kPanel;
+    int64_t mine = 0;  // panels this thread has claimed
+    auto claim = [&]() -> int64_t {
+      if (taken.fetch_add(1, std::memory_order_relaxed) >= r1 - r0) return -1;
+      const int64_t k = mine++;
+      return descending ? r1 - 1 - k : r0 + k;
+    };
+    for (int64_t panel = claim(); panel >= 0;) {
+      const int64_t col = panel * kPanel;
+      // The panel this thread most likely takes next (its partner may take it first).
+      const int64_t after = descending ? panel - 1 : panel + 1;
+      const bool has_after = after >= r0 && after < r1;
+      tt.cols = static_cast<int>(std::min<int64_t>(kPanel, p.N - col));
+      tt.bias = p.bias.empty() ? nullptr : p.bias.data() + col;
+      if (p.precision == LinearPrecision::int8) {
+        tt.col_scale = p.col_scale.data() + col;
+        tt.col_offset = p.col_offset.data() + col;
+      }
+      for (int64_t m0 = 0; m0 < M; m0 += block_rows) {
+        const int64_t m1 = std::min(M, m0 + block_rows);
+        for (int64_t b = 0; b < L.blocks; ++b) {
+          tt.steps = L.steps_in_block(b);
+          tt.first = b == 0;
+          tt.last = b == L.blocks - 1;
           tt.b = p.weights.data() + L.offset(b, panel);
-          tt.cols = static_cast<int>(std::min<int64_t>(kPanel, p.N - col));
-          tt.bias = p.bias.empty() ? nullptr : p.bias.data() + col;
-          if (p.precision == LinearPrecision::int8) {
-            tt.col_scale = p.col_scale.data() + col;
-            tt.col_offset = p.col_offset.data() + col;
-          }
           // The next block this thread reads, its lines shared out among this block's row tiles
           // for prefetching. Without that, the block streams in from memory during the first
           // tile only, which the hardware prefetcher does not run far enough ahead to overlap
@@ -303,12 +324,15 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
           // streams its block itself.)
           const float* next = nullptr;
           int64_t next_lines = 0;
-          if (panel + 1 < p1) {
-            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(b, panel + 1));
-            next_lines = L.steps_in_block(b) * kPanel / 16;
-          } else if (b + 1 < L.blocks) {
-            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(b + 1, p0));
+          if (b + 1 < L.blocks) {
+            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(b + 1, panel));
             next_lines = L.steps_in_block(b + 1) * kPanel / 16;
+          } else if (m1 < M) {
+            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(0, panel));
+            next_lines = L.steps_in_block(0) * kPanel / 16;
+          } else if (has_after) {
+            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(0, after));
+            next_lines = L.steps_in_block(0) * kPanel / 16;
           }
           const int64_t tiles = (m1 - m0 + max_rows - 1) / max_rows;
           const int64_t share = tiles > 1 ? (next_lines + tiles - 1) / tiles : 0;
@@ -339,6 +363,7 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
           }
         }
       }
+      panel = claim();
     }
   }
 }
