@@ -45,13 +45,14 @@ struct Layout {
 
 // One call of the micro-kernel: C(rows, cols) of one panel block.
 //   C (+)= A(rows, steps) · B(steps, kPanel)[:, :cols]
-// a: word (step s, row r) at a[r·kARowStride + s] (fp32, bf16 pair or u8 quad); b: the block
-// (steps × kPanel words).
+// a: word (step s, row r) at a[r·lda + s] (fp32, bf16 pair or u8 quad); lda is kARowStride in
+// the repacked A, which the bf16 and int8 tiles always get; b: the block (steps × kPanel words).
 // first: C starts from zero, else from the partial sums in c (floats; int32 for int8).
 // last: finish C: int8 converts (sum - col_offset) · row_scale · col_scale; then + bias; then,
 // when `residual` is given and there is no activation to apply between, + residual.
 struct Tile {
   const void* a = nullptr;
+  int64_t lda = kARowStride;
   const void* b = nullptr;
   int64_t steps = 0;
   float* c = nullptr;

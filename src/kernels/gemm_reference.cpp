@@ -25,7 +25,7 @@ void each_element(const Tile& t, Dot dot) {
       Acc acc = 0;
       if (!t.first) std::memcpy(&acc, c, sizeof acc);
       for (int64_t s = 0; s < t.steps; ++s)
-        acc = dot(acc, word(t.a, r * kARowStride + s), word(t.b, s * kPanel + n));
+        acc = dot(acc, word(t.a, r * t.lda + s), word(t.b, s * kPanel + n));
       float out;
       if constexpr (std::is_integral_v<Acc>) {  // int8: int32 sums
         if (!t.last) {

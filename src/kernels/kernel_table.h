@@ -25,8 +25,10 @@ struct KernelTable {
   // matmul() semantics on one thread, for products small enough that a library call costs more.
   void (*matmul)(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
                  int64_t M, int64_t N, int64_t K, bool transpose_b, float alpha, float beta);
-  // PackedLinear's fp32 micro-kernel (gemm.h) and the most rows one call takes.
+  // PackedLinear's fp32 micro-kernel (gemm.h) and the most rows one call takes: over the
+  // repacked A (lda = kARowStride), and over A's rows in place (any lda).
   gemm::TileFn gemm_tile_f32;
+  gemm::TileFn gemm_tile_f32_in_place;
   int gemm_rows;
 };
 

@@ -28,7 +28,8 @@ void attention_head(const AttentionArgs& a, int64_t h, float* /*scratch*/) {
 
 const KernelTable kScalarKernels = {
     layer_norm_row, rms_norm_row, softmax_row, ref::gelu, ref::gelu_tanh, ref::relu, ref::tanh_inplace,
-    ref::add_inplace, ref::mul_inplace, attention_head, ref::matmul, gemm::reference_tile_f32, 4,
+    ref::add_inplace, ref::mul_inplace, attention_head, ref::matmul, gemm::reference_tile_f32,
+    gemm::reference_tile_f32, 4,
 };
 
 }  // namespace lmpipe::kernels
