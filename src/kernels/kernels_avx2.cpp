@@ -32,6 +32,29 @@ struct V {
     __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
     return {_mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, idx, _mm256_castsi256_ps(lanes_below(n)), 4)};
   }
+  // dst row c (8 floats, rows ld_dst apart) = column c of the rows × cols block at src (rows
+  // ld_src apart), for c < cols; rows past `rows` read as 0 (shuffles, not gathers).
+  static void transpose(const float* src, int64_t ld_src, int rows, int cols, float* dst, int64_t ld_dst) {
+    const __m256i m = lanes_below(cols);
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_maskload_ps(src + i * ld_src, m) : _mm256_setzero_ps();
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // u[4g + k] lane L holds column 4L + k of rows 4g..4g+3.
+    for (int g = 0; g < 2; ++g) {
+      r[4 * g] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+      r[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+      r[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+      r[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; ++k) {
+      t[k] = _mm256_permute2f128_ps(r[k], r[4 + k], 0x20);
+      t[4 + k] = _mm256_permute2f128_ps(r[k], r[4 + k], 0x31);
+    }
+    for (int c = 0; c < cols; ++c) _mm256_storeu_ps(dst + c * ld_dst, t[c]);
+  }
   void store(float* p) const { _mm256_storeu_ps(p, v); }
   void store_partial(float* p, int n) const { _mm256_maskstore_ps(p, lanes_below(n), v); }
   static V set1(float x) { return {_mm256_set1_ps(x)}; }

@@ -33,6 +33,36 @@ struct V {
                                      _mm512_set1_epi32(static_cast<int>(stride)));
     return {_mm512_mask_i32gather_ps(_mm512_setzero_ps(), static_cast<__mmask16>((1u << n) - 1), idx, p, 4)};
   }
+  // dst row c (16 floats, rows ld_dst apart) = column c of the rows × cols block at src (rows
+  // ld_src apart), for c < cols; rows past `rows` read as 0. Shuffles, not gathers: the keys'
+  // transpose in attention was nine tenths of its own time with gathers.
+  static void transpose(const float* src, int64_t ld_src, int rows, int cols, float* dst, int64_t ld_dst) {
+    const __mmask16 m = static_cast<__mmask16>((1u << cols) - 1);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(m, src + i * ld_src) : _mm512_setzero_ps();
+    // Pairs of rows interleaved, then quads, within each 128-bit lane: u[4g + k] lane L holds
+    // column 4L + k of rows 4g..4g+3.
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int g = 0; g < 4; ++g) {
+      r[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+      r[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+      r[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+      r[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+    }
+    // Lanes gathered across the four row quads: column 4L + k.
+    for (int k = 0; k < 4; ++k) {
+      const __m512 va = _mm512_shuffle_f32x4(r[k], r[4 + k], 0x88), vb = _mm512_shuffle_f32x4(r[k], r[4 + k], 0xDD);
+      const __m512 wa = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0x88), wb = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0xDD);
+      t[k] = _mm512_shuffle_f32x4(va, wa, 0x88);
+      t[4 + k] = _mm512_shuffle_f32x4(vb, wb, 0x88);
+      t[8 + k] = _mm512_shuffle_f32x4(va, wa, 0xDD);
+      t[12 + k] = _mm512_shuffle_f32x4(vb, wb, 0xDD);
+    }
+    for (int c = 0; c < cols; ++c) _mm512_storeu_ps(dst + c * ld_dst, t[c]);
+  }
   void store(float* p) const { _mm512_storeu_ps(p, v); }
   void store_partial(float* p, int n) const { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
   static V set1(float x) { return {_mm512_set1_ps(x)}; }
