@@ -29,7 +29,11 @@ namespace {
 class TinyBert : public ::testing::TestWithParam<std::string> {
  protected:
   std::filesystem::path dir() const { return test::golden_model(GetParam()); }
-  static json expected() { return test::golden_expected("tiny-bert"); }
+  // Loaded once and kept: loops range over its members, which a returned temporary would not outlive.
+  static const json& expected() {
+    static const json golden = test::golden_expected("tiny-bert");
+    return golden;
+  }
 };
 
 // One mask's candidates: token ids, token_str and sequence exact, in order; scores within 1e-5.
