@@ -301,6 +301,8 @@ TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
       {17, 17, 4, 64, true, false, false},  {5, 40, 2, 33, true, true, false},   {33, 7, 2, 64, false, false, true},
       {64, 64, 16, 64, false, true, true},  {1, 70, 3, 64, true, true, false},  {150, 200, 2, 32, true, true, true},
       {130, 130, 2, 16, true, false, false},
+      // Scratch past what a thread keeps between calls (attention_batch's kKeptScratch).
+      {2100, 2100, 1, 8, true, true, false},
   };
   for (const Case& c : cases) {
     int64_t hd = c.H * c.D, qs = hd + 3, ks = hd + 5, vs = 2 * hd, os = hd + 1;

@@ -40,6 +40,9 @@ void combine_chunks(void (*f)(float*, const float*, int64_t), float* y, const fl
   parallel_chunks(n, [&](int64_t b, int64_t e) { f(y + b, x + b, e - b); });
 }
 
+// attention_batch keeps each thread's scratch between calls up to this many floats (16 MB).
+constexpr int64_t kKeptScratch = int64_t{1} << 22;
+
 // Products up to this many multiply-adds stay in the SIMD loop; larger ones go to oneDNN.
 constexpr int64_t kSmallMatmulFlops = int64_t{1} << 21;
 
@@ -123,12 +126,21 @@ void attention_batch(const AttentionArgs* args, int64_t count) {
 #pragma omp parallel num_threads(nt)
   {
     // Kept per thread between calls: a long sequence's scores are megabytes, and fresh pages
-    // each layer cost more than the softmax over them.
-    thread_local std::vector<float> buf;
-    if (buf.size() < static_cast<size_t>(scratch)) buf.resize(static_cast<size_t>(scratch));
+    // each layer cost more than the softmax over them. Past kKeptScratch floats (4096 keys and
+    // more) the buffer is the call's own, so one very long input does not pin it for good.
+    thread_local std::vector<float> kept;
+    std::vector<float> own;
+    float* buf = nullptr;
+    if (scratch <= kKeptScratch) {
+      if (kept.size() < static_cast<size_t>(scratch)) kept.resize(static_cast<size_t>(scratch));
+      buf = kept.data();
+    } else {
+      own.resize(static_cast<size_t>(scratch));
+      buf = own.data();
+    }
     // One head at a time: a single long sequence has only H units to share out.
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf.data());
+    for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf);
   }
 }
 
