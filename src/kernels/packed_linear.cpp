@@ -330,18 +330,13 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
           // tile only, which the hardware prefetcher does not run far enough ahead to overlap
           // with the other tiles' work: at 32 rows the memory idled half the time. (One tile
           // streams its block itself.)
-          const float* next = nullptr;
-          int64_t next_lines = 0;
-          if (b + 1 < L.blocks) {
-            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(b + 1, panel));
-            next_lines = L.steps_in_block(b + 1) * kPanel / 16;
-          } else if (m1 < M) {
-            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(0, panel));
-            next_lines = L.steps_in_block(0) * kPanel / 16;
-          } else if (has_after) {
-            next = reinterpret_cast<const float*>(p.weights.data() + L.offset(0, after));
-            next_lines = L.steps_in_block(0) * kPanel / 16;
-          }
+          // Next: this panel's next block, its first again for the next row block, or the
+          // first block of the panel this thread most likely takes next.
+          const int64_t next_block = b + 1 < L.blocks ? b + 1 : m1 < M || has_after ? 0 : -1;
+          const int64_t next_panel = b + 1 < L.blocks || m1 < M ? panel : after;
+          const float* next =
+              next_block < 0 ? nullptr : reinterpret_cast<const float*>(p.weights.data() + L.offset(next_block, next_panel));
+          const int64_t next_lines = next_block < 0 ? 0 : L.steps_in_block(next_block) * kPanel / 16;
           const int64_t tiles = (m1 - m0 + max_rows - 1) / max_rows;
           const int64_t share = tiles > 1 ? (next_lines + tiles - 1) / tiles : 0;
           for (int64_t m = m0; m < m1; m += max_rows) {
