@@ -82,8 +82,8 @@ std::unique_ptr<GPT2LMHeadModel> GPT2LMHeadModel::load(const std::filesystem::pa
   return std::unique_ptr<GPT2LMHeadModel>(new GPT2LMHeadModel(config, c, transformer, root));
 }
 
-KVCache GPT2LMHeadModel::new_cache(int64_t rows, int64_t capacity) const {
-  return KVCache(config_.n_layer, rows, capacity, config_.n_embd);
+void GPT2LMHeadModel::reset_cache(KVCache& cache, int64_t rows, int64_t capacity) const {
+  cache.reset(config_.n_layer, rows, capacity, config_.n_embd);
 }
 
 // GPT2Model.forward (+ GPT2Block, GPT2Attention, GPT2MLP) with past key/values.
@@ -150,7 +150,8 @@ Tensor GPT2LMHeadModel::forward(const Batch& batch) const {
       if (!attended) key_bias[b * T + t] = kNegInf;
     }
   }
-  KVCache cache = new_cache(B, T);
+  KVCache cache;
+  reset_cache(cache, B, T);
   GPT2Scratch scratch;
   std::vector<float> hidden(static_cast<size_t>(B * T * d));
   decode(batch.input_ids.data(), positions.data(), B, T, key_bias.data(), cache, scratch, hidden.data());
@@ -176,8 +177,7 @@ class GPT2Session : public DecoderSession {
         next_position_(static_cast<size_t>(rows_), 0),
         attended_(static_cast<size_t>(rows_ * max_length), 1) {
     nn::check_batch(prompt, "gpt2");
-    const GPT2Config& c = model.gpt2_config();
-    cache_.reset(c.n_layer, rows_, max_length, c.n_embd);
+    model.reset_cache(cache_, rows_, max_length);
   }
 
   void forward(const int32_t* ids, int64_t T, float* logits) override {

@@ -53,7 +53,8 @@ class GPT2LMHeadModel : public GenerativeModel {
               KVCache& cache, GPT2Scratch& scratch, float* hidden) const;
   // lm_head: logits (rows, vocab) of hidden (rows, n_embd).
   void lm_head(const float* hidden, int64_t rows, float* logits) const;
-  KVCache new_cache(int64_t rows, int64_t capacity) const;
+  // Empties `cache` for `rows` sequences of up to `capacity` tokens (reusing its memory).
+  void reset_cache(KVCache& cache, int64_t rows, int64_t capacity) const;
 
   bool is_encoder_decoder() const override { return false; }
   int64_t vocab_size() const override { return config_.vocab_size; }
