@@ -20,10 +20,10 @@ Batch make_batch(std::vector<Encoding>& encodings, const Tokenizer& tokenizer) {
   return batch;
 }
 
-PackedBatch make_packed_batch(const std::vector<Encoding>& encodings, const Tokenizer& tokenizer) {
+PackedBatch make_packed_batch(const std::vector<const Encoding*>& encodings, const Tokenizer& tokenizer) {
   PackedBatch batch;
   const bool with_types = tokenizer.returns_token_type_ids();
-  for (const auto& e : encodings) batch.add(e.ids, with_types ? e.type_ids : std::vector<int32_t>{});
+  for (const Encoding* e : encodings) batch.add(e->ids, with_types ? e->type_ids : std::vector<int32_t>{});
   return batch;
 }
 

@@ -13,8 +13,8 @@ namespace lmpipe {
 // Pads `encodings` (right, with the tokenizer's pad token) and lays them out as one batch.
 // token_type_ids only when the tokenizer returns them (model_input_names).
 Batch make_batch(std::vector<Encoding>& encodings, const Tokenizer& tokenizer);
-// The same sequences without padding, one after another.
-PackedBatch make_packed_batch(const std::vector<Encoding>& encodings, const Tokenizer& tokenizer);
+// The same sequences without padding, one after another (no copy of the encodings needed).
+PackedBatch make_packed_batch(const std::vector<const Encoding*>& encodings, const Tokenizer& tokenizer);
 
 // The longest input to truncate to: `requested` when given (> 0), else the tokenizer's
 // model_max_length, never more than the model's positions (which would fail inside the model).

@@ -231,8 +231,8 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
   std::vector<std::vector<float>> out(texts.size());
   for (size_t first = 0; first < order.size(); first += options.batch_size) {
     const size_t end = std::min(order.size(), first + options.batch_size);
-    std::vector<Encoding> chunk;
-    for (size_t i = first; i < end; ++i) chunk.push_back(encodings[order[i]]);
+    std::vector<const Encoding*> chunk;
+    for (size_t i = first; i < end; ++i) chunk.push_back(&encodings[order[i]]);
     const PackedBatch batch = make_packed_batch(chunk, *m.tokenizer);
     const Tensor hidden = m.model->encode_packed(batch);
     // Pooling, then the Dense / Normalize modules on the whole batch.
