@@ -130,41 +130,59 @@ def model_deberta_mlm():
         mg.dump(os.path.join(d, "expected.json"), fill_mask_cases(model, tok, "[MASK]"))
 
 
-def model_sentence_variants():
+ST_ROOT = os.path.join(G, "models", "tiny-sentence-variants")
+ST_RES = {}
+
+
+def st_encode(st, texts, **kw):
+    return [{"text": x, "embedding": mg.tolist(e)} for x, e in zip(texts, st.encode(texts, convert_to_tensor=True, **kw))]
+
+
+def st_all_pooling():
     from sentence_transformers import SentenceTransformer, models
     import torch.nn as nn
-    root = os.path.join(G, "models", "tiny-sentence-variants")
-    bert = os.path.join(G, "models", "tiny-bert")
-    res = {}
-
     torch.manual_seed(25)
-    word = models.Transformer(bert, max_seq_length=64)
-    pool = models.Pooling(16, pooling_mode=["cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"])
+    word = models.Transformer(os.path.join(G, "models", "tiny-bert"), max_seq_length=64)
+    # All six modes concatenated, named by the long-standing boolean arguments.
+    pool = models.Pooling(16, pooling_mode_cls_token=True, pooling_mode_max_tokens=True, pooling_mode_mean_tokens=True,
+                          pooling_mode_mean_sqrt_len_tokens=True, pooling_mode_weightedmean_tokens=True,
+                          pooling_mode_lasttoken=True)
     dense = models.Dense(96, 8, activation_function=nn.Tanh())
     st = SentenceTransformer(modules=[word, pool, dense, models.Normalize()], device="cpu")
-    st.save(os.path.join(root, "all_pooling"))
-    res["all_pooling"] = [{"text": x, "embedding": mg.tolist(e)} for x, e in zip(SENTS, st.encode(SENTS, convert_to_tensor=True))]
+    st.save(os.path.join(ST_ROOT, "all_pooling"))
+    ST_RES["all_pooling"] = st_encode(st, SENTS)
 
-    word = models.Transformer(bert, max_seq_length=64)
-    st = SentenceTransformer(modules=[word, models.Pooling(16, pooling_mode="mean", include_prompt=False)], device="cpu",
-                             prompts={"query": "query: ", "doc": ""}, default_prompt_name="query")
-    st.save(os.path.join(root, "prompt_excluded"))
-    res["prompt_excluded"] = {
-        "default_prompt": [{"text": x, "embedding": mg.tolist(e)} for x, e in zip(SENTS[:3], st.encode(SENTS[:3], convert_to_tensor=True))],
-        "prompt_name_doc": [{"text": x, "embedding": mg.tolist(e)} for x, e in
-                            zip(SENTS[:3], st.encode(SENTS[:3], prompt_name="doc", convert_to_tensor=True))]}
 
+def st_prompt_excluded():
+    from sentence_transformers import SentenceTransformer, models
+    word = models.Transformer(os.path.join(G, "models", "tiny-bert"), max_seq_length=64)
+    pool = models.Pooling(16, pooling_mode_mean_tokens=True, include_prompt=False)
+    st = SentenceTransformer(modules=[word, pool], device="cpu", prompts={"query": "query: ", "doc": ""},
+                             default_prompt_name="query")
+    st.save(os.path.join(ST_ROOT, "prompt_excluded"))
+    ST_RES["prompt_excluded"] = {"default_prompt": st_encode(st, SENTS[:3]),
+                                 "prompt_name_doc": st_encode(st, SENTS[:3], prompt_name="doc")}
+
+
+def st_roberta_lower():
+    from sentence_transformers import SentenceTransformer, models
     word = models.Transformer(os.path.join(G, "models", "tiny-roberta-mnli"), max_seq_length=8, do_lower_case=True)
-    st = SentenceTransformer(modules=[word, models.Pooling(16, pooling_mode="cls")], device="cpu")
-    st.save(os.path.join(root, "roberta_lower"))
-    res["roberta_lower"] = [{"text": x, "embedding": mg.tolist(e)} for x, e in zip(SENTS, st.encode(SENTS, convert_to_tensor=True))]
-    mg.dump(os.path.join(root, "expected.json"), res)
+    st = SentenceTransformer(modules=[word, models.Pooling(16, pooling_mode_cls_token=True, pooling_mode_mean_tokens=False)],
+                             device="cpu")
+    st.save(os.path.join(ST_ROOT, "roberta_lower"))
+    ST_RES["roberta_lower"] = st_encode(st, SENTS)
+
+
+def st_dump():
+    import sentence_transformers
+    ST_RES["sentence_transformers"] = sentence_transformers.__version__
+    mg.dump(os.path.join(ST_ROOT, "expected.json"), ST_RES)
 
 
 if __name__ == "__main__":
     mg.section(mg.env_info)
     for fn in (mg.tok_roberta, mg.tok_bert, mg.tok_distilbert, mg.tok_deberta, mg.tok_xlmr, mg.model_bert,
                mg.model_roberta_nli, model_roberta_mlm, model_xlmr_mlm, model_distilbert_mlm, model_deberta_mlm,
-               model_sentence_variants):
+               st_all_pooling, st_prompt_excluded, st_roberta_lower, st_dump):
         mg.section(fn)
     mg.LOG.close()
