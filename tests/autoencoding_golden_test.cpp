@@ -18,11 +18,15 @@
 #include "lmpipe/pipeline.h"
 #include "lmpipe/sentence_embeddings.h"
 #include "lmpipe/tokenizer.h"
+#include "autoencoding_test_util.h"
 #include "model_test_util.h"
 #include "models/model.h"
 #include "util/json.h"
 
 using namespace lmpipe;
+using test::expect_all_near;
+using test::expect_fill_mask;
+using test::flatten;
 
 namespace {
 
@@ -35,47 +39,6 @@ class TinyBert : public ::testing::TestWithParam<std::string> {
     return golden;
   }
 };
-
-// One mask's candidates: token ids, token_str and sequence exact, in order; scores within 1e-5.
-void expect_candidates(const json& got, const json& want, const std::string& where) {
-  ASSERT_TRUE(got.is_array()) << where;
-  ASSERT_EQ(got.size(), want.size()) << where;
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(got[i]["token"], want[i]["token"]) << where << " #" << i;
-    EXPECT_EQ(got[i]["token_str"], want[i]["token_str"]) << where << " #" << i;
-    EXPECT_EQ(got[i]["sequence"], want[i]["sequence"]) << where << " #" << i;
-    EXPECT_NEAR(got[i]["score"].get<double>(), want[i]["score"].get<double>(), 1e-5) << where << " #" << i;
-  }
-}
-
-// A fill-mask output: a list of candidates for one mask, a list of such lists for several.
-void expect_fill_mask(const json& got, const json& want, const std::string& where) {
-  ASSERT_TRUE(got.is_array() && want.is_array()) << where;
-  if (!want.empty() && want[0].is_array()) {
-    ASSERT_EQ(got.size(), want.size()) << where;
-    for (size_t m = 0; m < want.size(); ++m) expect_candidates(got[m], want[m], where + " mask " + std::to_string(m));
-  } else {
-    expect_candidates(got, want, where);
-  }
-}
-
-std::vector<double> flatten(const json& j) {
-  std::vector<double> out;
-  if (!j.is_array()) return {j.get<double>()};
-  for (const auto& x : j) {
-    auto inner = flatten(x);
-    out.insert(out.end(), inner.begin(), inner.end());
-  }
-  return out;
-}
-
-void expect_all_near(const std::vector<double>& got, const json& want, double tolerance, const std::string& where) {
-  const std::vector<double> w = flatten(want);
-  ASSERT_EQ(got.size(), w.size()) << where;
-  double worst = 0;
-  for (size_t i = 0; i < w.size(); ++i) worst = std::max(worst, std::abs(got[i] - w[i]));
-  EXPECT_LE(worst, tolerance) << where << ": max abs difference " << worst;
-}
 
 }  // namespace
 
@@ -117,20 +80,7 @@ TEST_P(TinyBert, MaskedLMLogits) {
   const int64_t V = model->vocab_size();
   ASSERT_EQ(logits.shape(), (Shape{batch.seq_len, V}));
   for (int64_t t = 0; t < batch.seq_len; ++t) {
-    const json& want = mlm["per_position"][t];
-    const float* row = logits.data() + t * V;
-    std::vector<int64_t> order(static_cast<size_t>(V));
-    std::iota(order.begin(), order.end(), 0);
-    const size_t k = want["top_ids"].size();
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
-    double sum = 0, sumsq = 0;
-    for (int64_t v = 0; v < V; ++v) sum += row[v], sumsq += double(row[v]) * row[v];
-    for (size_t i = 0; i < k; ++i) {
-      EXPECT_EQ(order[i], want["top_ids"][i].get<int64_t>()) << "position " << t << " rank " << i;
-      EXPECT_NEAR(row[order[i]], want["top_values"][i].get<double>(), 1e-4) << "position " << t << " rank " << i;
-    }
-    EXPECT_TRUE(test::close(sum, want["sum"].get<double>())) << "position " << t << ": " << sum;
-    EXPECT_TRUE(test::close(sumsq, want["sumsq"].get<double>())) << "position " << t << ": " << sumsq;
+    test::expect_vocab_summary(logits.data() + t * V, V, mlm["per_position"][t], "position " + std::to_string(t));
   }
 }
 

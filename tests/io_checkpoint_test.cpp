@@ -16,14 +16,6 @@ using namespace lmpipe;
 
 namespace {
 
-std::vector<std::filesystem::path> golden_model_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  for (const auto& entry : std::filesystem::directory_iterator(test::fixtures() / "goldens/models"))
-    if (entry.is_directory()) dirs.push_back(entry.path());
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
-
 uint32_t bits(float f) {
   uint32_t b;
   std::memcpy(&b, &f, 4);
@@ -57,8 +49,8 @@ void expect_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::ma
 }  // namespace
 
 TEST(IoCheckpoint, EveryGoldenModelLoads) {
-  const auto dirs = golden_model_dirs();
-  ASSERT_GE(dirs.size(), 14u);
+  const auto dirs = test::golden_model_dirs();
+  ASSERT_EQ(dirs.size(), 22u);
   for (const auto& dir : dirs) {
     SCOPED_TRACE(dir.filename().string());
     Checkpoint ckpt = Checkpoint::open(dir);
@@ -74,7 +66,7 @@ TEST(IoCheckpoint, EveryGoldenModelLoads) {
 // shape and fp32 values (bf16 widened bit-exactly) with what Checkpoint returns.
 TEST(IoCheckpoint, TensorsMatchTheSafetensorsHeader) {
   int files = 0;
-  for (const auto& dir : golden_model_dirs()) {
+  for (const auto& dir : test::golden_model_dirs()) {
     const auto file = dir / "model.safetensors";
     if (!std::filesystem::exists(file)) continue;
     SCOPED_TRACE(file.string());

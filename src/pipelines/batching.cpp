@@ -38,4 +38,11 @@ void check_length(const Encoding& encoding, int64_t model_max_positions, const s
                 std::to_string(model_max_positions) + " positions; truncate it (truncation=true)");
 }
 
+size_t batch_size_option(const json& kwargs) {
+  auto it = kwargs.find("batch_size");
+  if (it == kwargs.end() || it->is_null()) return 1;
+  if (!it->is_number_integer() || it->get<int64_t>() < 1) throw Error("batch_size must be a positive integer, got " + it->dump());
+  return it->get<size_t>();
+}
+
 }  // namespace lmpipe

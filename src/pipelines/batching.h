@@ -7,6 +7,7 @@
 
 #include "lmpipe/tokenizer.h"
 #include "models/model.h"
+#include "util/json.h"
 
 namespace lmpipe {
 
@@ -22,5 +23,8 @@ size_t truncation_length(const Tokenizer& tokenizer, int64_t model_max_positions
 
 // Inputs of more tokens than the model holds fail with this message, naming the way out.
 void check_length(const Encoding& encoding, int64_t model_max_positions, const std::string& task);
+
+// The batch_size keyword argument every pipeline call takes (default 1): a positive integer.
+size_t batch_size_option(const json& kwargs);
 
 }  // namespace lmpipe

@@ -100,6 +100,8 @@ FeatureExtractionOptions options_of(const json& kwargs) {
   for (const auto& [key, value] : kwargs.items()) {
     if (key == "truncation") {
       options.truncation = truncation_of(value);
+    } else if (key == "batch_size") {  // Pipeline.__call__'s: results do not depend on it
+      batch_size_option(kwargs);
     } else if (key == "tokenize_kwargs") {
       if (!value.is_object()) throw Error("feature-extraction: tokenize_kwargs must be an object");
       for (const auto& [k, v] : value.items()) {
@@ -118,7 +120,7 @@ FeatureExtractionOptions options_of(const json& kwargs) {
         }
       }
     } else {
-      throw Error("feature-extraction: unknown keyword argument '" + key + "' (supported: truncation, tokenize_kwargs)");
+      throw Error("feature-extraction: unknown keyword argument '" + key + "' (supported: truncation, tokenize_kwargs, batch_size)");
     }
   }
   return options;

@@ -210,6 +210,8 @@ FillMaskOptions options_of(const json& kwargs) {
       options.top_k = value.get<int64_t>();
     } else if (key == "targets") {
       if (!value.is_null()) options.targets = strings_of(value, "targets");
+    } else if (key == "batch_size") {  // Pipeline.__call__'s: results do not depend on it
+      batch_size_option(kwargs);
     } else if (key == "tokenizer_kwargs") {
       if (!value.is_object()) throw Error("fill-mask: tokenizer_kwargs must be an object");
       for (const auto& [k, v] : value.items()) {
@@ -223,7 +225,7 @@ FillMaskOptions options_of(const json& kwargs) {
         }
       }
     } else {
-      throw Error("fill-mask: unknown keyword argument '" + key + "' (supported: top_k, targets, tokenizer_kwargs)");
+      throw Error("fill-mask: unknown keyword argument '" + key + "' (supported: top_k, targets, tokenizer_kwargs, batch_size)");
     }
   }
   return options;

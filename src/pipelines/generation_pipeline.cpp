@@ -4,6 +4,7 @@
 #include "pipelines/generation_pipeline.h"
 
 #include "generation/text_streamer.h"
+#include "pipelines/batching.h"
 #include "tokenizers/unicode.h"
 #include "util/error.h"
 
@@ -169,13 +170,6 @@ std::optional<bool> bool_option(const json& options, const std::string& key) {
   if (it == options.end() || it->is_null()) return std::nullopt;
   if (!it->is_boolean()) throw Error(key + " must be true or false, got " + it->dump());
   return it->get<bool>();
-}
-
-size_t batch_size_option(const json& options) {
-  auto it = options.find("batch_size");
-  if (it == options.end() || it->is_null()) return 1;
-  if (!it->is_number_integer() || it->get<int64_t>() < 1) throw Error("batch_size must be a positive integer, got " + it->dump());
-  return it->get<size_t>();
 }
 
 }  // namespace lmpipe::pipelines

@@ -48,7 +48,5 @@ std::vector<std::string> parse_texts(const json& inputs, bool* is_list);
 std::string drop_chars(const std::string& text, size_t n);
 // An optional boolean keyword argument.
 std::optional<bool> bool_option(const json& options, const std::string& key);
-// batch_size (default 1).
-size_t batch_size_option(const json& options);
 
 }  // namespace lmpipe::pipelines

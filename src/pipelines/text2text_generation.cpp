@@ -3,6 +3,7 @@
 #include <set>
 
 #include "lmpipe/text_generation.h"
+#include "pipelines/batching.h"
 #include "pipelines/generation_pipeline.h"
 #include "util/error.h"
 
@@ -47,7 +48,7 @@ struct Text2TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
     const bool clean_up = pipelines::bool_option(args.options, "clean_up_tokenization_spaces").value_or(false);
     EncodeOptions encode;
     if (pipelines::bool_option(args.options, "truncation").value_or(false)) encode.truncation = Truncation::LongestFirst;
-    const size_t batch_size = pipelines::batch_size_option(args.options);
+    const size_t batch_size = batch_size_option(args.options);
     json results = json::array();
     for (size_t first = 0; first < texts.size(); first += batch_size) {
       const size_t count = std::min(batch_size, texts.size() - first);

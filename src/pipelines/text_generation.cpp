@@ -2,6 +2,7 @@
 #include <set>
 
 #include "lmpipe/text_generation.h"
+#include "pipelines/batching.h"
 #include "pipelines/generation_pipeline.h"
 #include "tokenizers/unicode.h"
 #include "util/error.h"
@@ -63,7 +64,7 @@ struct TextGenerationPipeline::Impl : pipelines::GenerationPipelineBase {
       encode.truncation = Truncation::LongestFirst;
       if (args.generate.max_length) encode.max_length = static_cast<size_t>(*args.generate.max_length);
     }
-    const size_t batch_size = pipelines::batch_size_option(args.options);
+    const size_t batch_size = batch_size_option(args.options);
     json results = json::array();
     for (size_t first = 0; first < prompts.size(); first += batch_size) {
       const size_t count = std::min(batch_size, prompts.size() - first);

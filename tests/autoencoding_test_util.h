@@ -1,0 +1,75 @@
+#pragma once
+// Comparisons of fill-mask outputs, logits and vectors against the autoencoding goldens: ids,
+// tokens and order exact; scores within 1e-5; values within a given absolute tolerance.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "util/json.h"
+
+namespace lmpipe::test {
+
+// One mask's candidates: token ids, token_str and sequence exact, in order; scores within 1e-5.
+inline void expect_candidates(const json& got, const json& want, const std::string& where) {
+  ASSERT_TRUE(got.is_array()) << where;
+  ASSERT_EQ(got.size(), want.size()) << where;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i]["token"], want[i]["token"]) << where << " #" << i;
+    EXPECT_EQ(got[i]["token_str"], want[i]["token_str"]) << where << " #" << i;
+    EXPECT_EQ(got[i]["sequence"], want[i]["sequence"]) << where << " #" << i;
+    EXPECT_NEAR(got[i]["score"].get<double>(), want[i]["score"].get<double>(), 1e-5) << where << " #" << i;
+  }
+}
+
+// A fill-mask output: a list of candidates for one mask, a list of such lists for several.
+inline void expect_fill_mask(const json& got, const json& want, const std::string& where) {
+  ASSERT_TRUE(got.is_array() && want.is_array()) << where;
+  if (!want.empty() && want[0].is_array()) {
+    ASSERT_EQ(got.size(), want.size()) << where;
+    for (size_t m = 0; m < want.size(); ++m) expect_candidates(got[m], want[m], where + " mask " + std::to_string(m));
+  } else {
+    expect_candidates(got, want, where);
+  }
+}
+
+inline std::vector<double> flatten(const json& j) {
+  std::vector<double> out;
+  if (!j.is_array()) return {j.get<double>()};
+  for (const auto& x : j) {
+    auto inner = flatten(x);
+    out.insert(out.end(), inner.begin(), inner.end());
+  }
+  return out;
+}
+
+inline void expect_all_near(const std::vector<double>& got, const json& want, double tolerance, const std::string& where) {
+  const std::vector<double> w = flatten(want);
+  ASSERT_EQ(got.size(), w.size()) << where;
+  double worst = 0;
+  for (size_t i = 0; i < w.size(); ++i) worst = std::max(worst, std::abs(got[i] - w[i]));
+  EXPECT_LE(worst, tolerance) << where << ": max abs difference " << worst;
+}
+
+// One position's logits over the vocabulary against the golden's summary of them: the top ids
+// in order and their values (1e-4), the sum and the sum of squares.
+inline void expect_vocab_summary(const float* row, int64_t V, const json& want, const std::string& where) {
+  std::vector<int64_t> order(static_cast<size_t>(V));
+  for (int64_t v = 0; v < V; ++v) order[static_cast<size_t>(v)] = v;
+  const size_t k = want["top_ids"].size();
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+  double sum = 0, sumsq = 0;
+  for (int64_t v = 0; v < V; ++v) sum += row[v], sumsq += double(row[v]) * row[v];
+  for (size_t i = 0; i < k; ++i) {
+    EXPECT_EQ(order[i], want["top_ids"][i].get<int64_t>()) << where << " rank " << i;
+    EXPECT_NEAR(row[order[i]], want["top_values"][i].get<double>(), 1e-4) << where << " rank " << i;
+  }
+  EXPECT_TRUE(close(sum, want["sum"].get<double>())) << where << ": sum " << sum;
+  EXPECT_TRUE(close(sumsq, want["sumsq"].get<double>())) << where << ": sumsq " << sumsq;
+}
+
+}  // namespace lmpipe::test
