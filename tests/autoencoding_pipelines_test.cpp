@@ -375,6 +375,26 @@ TEST(SentenceEmbeddings, TransformerSettings) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]);
 }
 
+// sentence-transformers 6 names the Transformer's task and output: a sparse encoder (fill-mask
+// logits) or another output is an error naming the file, not a silently wrong pooling.
+TEST(SentenceEmbeddings, TransformerTaskOtherThanFeatureExtractionIsNamed) {
+  const fs::path dir = sentence_repo("v6_task");
+  write(dir / "sentence_bert_config.json", R"({"transformer_task": "feature-extraction",
+    "modality_config": {"text": {"method": "forward", "method_output_name": "last_hidden_state"}},
+    "module_output_name": "token_embeddings"})");
+  EXPECT_NO_THROW(SentenceTransformer m(dir));
+  write(dir / "sentence_bert_config.json", R"({"transformer_task": "fill-mask",
+    "modality_config": {"text": {"method": "forward", "method_output_name": "logits"}}, "module_output_name": "token_embeddings"})");
+  std::string message = error_of([&] { SentenceTransformer m(dir); });
+  EXPECT_THAT(message, HasSubstr("sentence_bert_config.json"));
+  EXPECT_THAT(message, HasSubstr("fill-mask"));
+  write(dir / "sentence_bert_config.json",
+        R"({"modality_config": {"text": {"method": "forward", "method_output_name": "pooler_output"}}})");
+  EXPECT_THAT(error_of([&] { SentenceTransformer m(dir); }), HasSubstr("pooler_output"));
+  write(dir / "sentence_bert_config.json", R"({"modality_config": {"image": {"method": "get_image_features"}}})");
+  EXPECT_THAT(error_of([&] { SentenceTransformer m(dir); }), HasSubstr("image"));
+}
+
 TEST(SentenceEmbeddings, CosineSimilarity) {
   EXPECT_FLOAT_EQ(cos_sim({1, 0}, {0, 1}), 0.f);
   EXPECT_FLOAT_EQ(cos_sim({1, 1}, {2, 2}), 1.f);

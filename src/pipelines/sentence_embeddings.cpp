@@ -58,6 +58,30 @@ std::string lowercase(const std::string& text) {
   return out;
 }
 
+// v6 names what the Transformer runs and returns: only the bare model's last_hidden_state as
+// token_embeddings is a sentence embedding model (a "fill-mask" task is a sparse encoder, a
+// "sequence-classification" one a cross-encoder); anything else fails instead of pooling the wrong tensor.
+void check_token_embeddings(const json& config, const std::string& where) {
+  const std::string task = json_get_or<std::string>(config, "transformer_task", "feature-extraction");
+  if (task != "feature-extraction")
+    throw Error(where + ": transformer_task '" + task + "' is not supported (sentence embeddings need 'feature-extraction')");
+  const std::string output = json_get_or<std::string>(config, "module_output_name", "token_embeddings");
+  if (output != "token_embeddings")
+    throw Error(where + ": module_output_name '" + output + "' is not supported (only 'token_embeddings')");
+  auto modality = config.find("modality_config");
+  if (modality == config.end() || modality->is_null()) return;
+  if (!modality->is_object()) throw Error(where + ": modality_config must be an object");
+  for (const auto& [name, settings] : modality->items()) {
+    if (name != "text")
+      throw Error(where + ": modality_config '" + name + "' is not supported (lmpipe embeds text only)");
+    const std::string method = json_get_or<std::string>(settings, "method", "forward");
+    const std::string result = json_get_or<std::string>(settings, "method_output_name", "last_hidden_state");
+    if (method != "forward" || result != "last_hidden_state")
+      throw Error(where + ": modality_config.text (" + method + " -> " + result +
+                  ") is not supported (only forward -> last_hidden_state)");
+  }
+}
+
 }  // namespace
 
 struct SentenceTransformer::Impl {
@@ -98,6 +122,7 @@ void SentenceTransformer::Impl::load_transformer(const fs::path& dir, const Load
       configured = json_get<int64_t>(config, "max_seq_length", file.string());
     do_lower_case = json_get_or<bool>(config, "do_lower_case", false);
     if (configured && *configured <= 0) throw Error(file.string() + ": max_seq_length must be positive");
+    check_token_embeddings(config, file.string());
     break;
   }
   // Given: the tokenizer's limit; else min(max_position_embeddings, model_max_length). Never
