@@ -1,7 +1,9 @@
 """Pipeline-level goldens for lmpipe on the tiny models already in tests/fixtures/goldens/models:
 the options and edge cases a user reaches through transformers.pipeline() that the model goldens do
 not cover (truncation of long inputs, one label, a comma-separated label string, duplicate
-targets, return_full_text / return_tensors, beams returned, feature-extraction truncation).
+targets, return_full_text / return_tensors, beams returned, stop_sequence, feature-extraction
+truncation) and sentence-transformers' encode options (batch_size, prompt, prompt_name,
+normalize_embeddings, truncate_dim) as lmpipe's "sentence-embeddings" task.
 transformers 5 has no summarization, translation or text2text-generation pipeline (pipeline()
 raises KeyError for those tasks), so BART-cnn and T5 have model-level goldens only.
 Same environment as the other generators (transformers 5.17, torch CPU, fp32):
@@ -72,6 +74,34 @@ case(tg, "tiny-gpt2-legacy", "If you don't", {"max_new_tokens": 6, "do_sample": 
 case(tg, "tiny-gpt2-legacy", "If you don't", {"max_new_tokens": 6, "do_sample": False, "return_tensors": True})
 case(tg, "tiny-gpt2-legacy", ["Hello", "The transformer architecture"], {"max_new_tokens": 4, "do_sample": False})
 case(tg, "tiny-gpt2-legacy", "Hello", {"max_new_tokens": 5, "num_beams": 3, "num_return_sequences": 2, "do_sample": False})
+
+case(tg, "tiny-gpt2-legacy", "If you don't", {"max_new_tokens": 6, "do_sample": False, "repetition_penalty": 1.5})
+case(tg, "tiny-gpt2-legacy", "If you don't", {"min_new_tokens": 3, "max_new_tokens": 4, "do_sample": False})
+case(tg, "tiny-gpt2-legacy", "If you don't", {"max_new_tokens": 10, "do_sample": False, "stop_sequence": " Dennis"})
+case(tg, "tiny-gpt2-legacy", "If you don't", {"max_new_tokens": 6, "do_sample": False, "no_repeat_ngram_size": 1,
+                                              "return_full_text": False})
+case("zero-shot-classification", "tiny-bart-mnli", "Get a free iPhone now!", {"candidate_labels": ["spam", "spam", "ham"]})
+case(fm, "tiny-bert", "Hello [MASK] " + " ".join(["word"] * 200),
+     {"top_k": 2, "tokenizer_kwargs": {"truncation": True, "max_length": 8}})
+
+
+# sentence-transformers' encode options, as the "sentence-embeddings" task of lmpipe's pipeline().
+def st_case(model, inputs, kwargs):
+    from sentence_transformers import SentenceTransformer
+    st = SentenceTransformer(os.path.join(MODELS, model), device="cpu")
+    entry = {"task": "sentence-embeddings", "model": model, "inputs": inputs, "kwargs": kwargs}
+    with torch.no_grad():
+        entry["output"] = st.encode(inputs, convert_to_numpy=True, **kwargs).tolist()
+    cases.append(entry)
+    print("sentence-embeddings", model, "ok", flush=True)
+
+
+ST_TEXTS = ["Istanbul is a great city to visit.", "", LONG, "Get a free iPhone now!"]
+st_case("tiny-sentence-bert", ST_TEXTS, {"batch_size": 2})
+st_case("tiny-sentence-bert", ST_TEXTS, {"normalize_embeddings": True, "truncate_dim": 5})
+st_case("tiny-sentence-bert", ST_TEXTS[:2], {"prompt": "query: "})
+st_case("tiny-sentence-variants/prompt_excluded", ST_TEXTS, {"prompt_name": "query", "batch_size": 3})
+st_case("tiny-sentence-variants/all_pooling", ST_TEXTS, {"truncate_dim": 4})
 
 with open(os.path.join(OUT, "pipeline_goldens.json"), "w", encoding="utf-8") as f:
     json.dump({"transformers": __import__("transformers").__version__, "cases": cases}, f, ensure_ascii=False, indent=1,
