@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -22,7 +23,7 @@ uint32_t bits(float f) {
   return b;
 }
 
-// Expected fp32 bit pattern of element i of a raw tensor: F32 as is, BF16 widened exactly.
+// Expected fp32 bit pattern of element i of a raw tensor: F32 as is, BF16 and F16 widened exactly.
 uint32_t expected_bits(const std::string& dtype, const char* raw, int64_t i) {
   if (dtype == "F32") {
     uint32_t b;
@@ -31,7 +32,13 @@ uint32_t expected_bits(const std::string& dtype, const char* raw, int64_t i) {
   }
   uint16_t h;
   std::memcpy(&h, raw + 2 * i, 2);
-  return static_cast<uint32_t>(h) << 16;
+  if (dtype == "BF16") return static_cast<uint32_t>(h) << 16;
+  // F16: sign, 5-bit exponent (bias 15), 10-bit mantissa; subnormals below exponent 1.
+  const int exponent = (h >> 10) & 31, mantissa = h & 1023;
+  float v = exponent == 0    ? std::ldexp(static_cast<float>(mantissa), -24)
+            : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                             : std::ldexp(static_cast<float>(mantissa | 1024), exponent - 25);
+  return bits(h >> 15 ? -v : v);
 }
 
 void expect_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::map<std::string, std::string>& a_to_b = {}) {
@@ -50,7 +57,7 @@ void expect_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::ma
 
 TEST(IoCheckpoint, EveryGoldenModelLoads) {
   const auto dirs = test::golden_model_dirs();
-  ASSERT_EQ(dirs.size(), 22u);
+  ASSERT_EQ(dirs.size(), 24u);
   for (const auto& dir : dirs) {
     SCOPED_TRACE(dir.filename().string());
     Checkpoint ckpt = Checkpoint::open(dir);
@@ -63,7 +70,7 @@ TEST(IoCheckpoint, EveryGoldenModelLoads) {
 }
 
 // Reads each model.safetensors header independently and compares every tensor's name, dtype,
-// shape and fp32 values (bf16 widened bit-exactly) with what Checkpoint returns.
+// shape and fp32 values (bf16 and fp16 widened bit-exactly) with what Checkpoint returns.
 TEST(IoCheckpoint, TensorsMatchTheSafetensorsHeader) {
   int files = 0;
   for (const auto& dir : test::golden_model_dirs()) {
@@ -82,7 +89,7 @@ TEST(IoCheckpoint, TensorsMatchTheSafetensorsHeader) {
       if (name == "__metadata__") continue;
       ASSERT_TRUE(ckpt.contains(name)) << name;
       const std::string dtype = entry["dtype"];
-      ASSERT_TRUE(dtype == "F32" || dtype == "BF16") << "fixture dtype " << dtype;
+      ASSERT_TRUE(dtype == "F32" || dtype == "BF16" || dtype == "F16") << "fixture dtype " << dtype;
       EXPECT_EQ(dtype_name(ckpt.info(name).dtype), dtype) << name;
       EXPECT_EQ(ckpt.info(name).shape, entry["shape"].get<Shape>()) << name;
       Tensor t = ckpt.load(name);

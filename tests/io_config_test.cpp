@@ -24,7 +24,7 @@ TEST(IoConfig, EveryGoldenConfigParses) {
     if (config.model_type() == "gpt2") GPT2Config::from_config(config);
     if (config.model_type() == "t5") T5Config::from_config(config);
   }
-  EXPECT_EQ(configs, 22);
+  EXPECT_EQ(configs, 24);
   EXPECT_EQ(generation_configs, 5);
 }
 

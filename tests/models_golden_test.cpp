@@ -8,6 +8,7 @@
 #include "models/bert.h"
 #include "io/checkpoint.h"
 #include "kernels/kernels.h"
+#include "lmpipe/pipeline.h"
 #include "models/model.h"
 #include "model_test_util.h"
 #include "util/json.h"
@@ -42,7 +43,8 @@ void expect_pair_logits(const std::string& model_dir, const std::string& expecte
   const json pair = test::golden_expected(expected_model).at("pair_logits");
   const auto model = load_sequence_classifier(test::golden_model(model_dir));
   const Tensor logits = model->classify(test::golden_batch(pair));
-  EXPECT_EQ(logits.shape(), (Shape{static_cast<int64_t>(pair.at("logits").size()), 3}));
+  EXPECT_EQ(logits.shape(), (Shape{static_cast<int64_t>(pair.at("logits").size()),
+                                   static_cast<int64_t>(pair.at("logits").at(0).size())}));
   expect_close(logits, pair.at("logits"), model_dir + " pair_logits");
 }
 
@@ -53,6 +55,28 @@ TEST(ModelsGolden, BartMnliShardedPairLogits) { expect_pair_logits("tiny-bart-mn
 TEST(ModelsGolden, RobertaMnliPairLogits) { expect_pair_logits("tiny-roberta-mnli", "tiny-roberta-mnli"); }
 TEST(ModelsGolden, XlmRobertaXnliPairLogits) { expect_pair_logits("tiny-xlm-roberta-xnli", "tiny-xlm-roberta-xnli"); }
 TEST(ModelsGolden, DistilBertMnliPairLogits) { expect_pair_logits("tiny-distilbert-mnli", "tiny-distilbert-mnli"); }
+
+// Layouts PyTorch writes (tools/goldens/make_loader_goldens.py): a float16 model.safetensors (the
+// reference computed in fp32 from the fp16 values), and pytorch_model.bin shards with their index.
+class CheckpointLayouts : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointLayouts, PairLogitsAndZeroShotMatch) {
+  const std::string model = GetParam();
+  expect_pair_logits(model, model);
+  auto classifier = pipeline("zero-shot-classification", test::golden_model(model).string());
+  for (const json& c : test::golden_expected(model).at("zero_shot")) {
+    const json got = (*classifier)(c.at("sequence"), {{"candidate_labels", c.at("candidate_labels")},
+                                                      {"hypothesis_template", c.at("hypothesis_template")}});
+    EXPECT_EQ(got.at("labels"), c.at("output").at("labels")) << model;
+    for (size_t i = 0; i < got.at("scores").size(); ++i)
+      EXPECT_NEAR(got["scores"][i].get<double>(), c["output"]["scores"][i].get<double>(), 1e-5) << model;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ModelsGolden, CheckpointLayouts,
+                         ::testing::Values("tiny-xlm-roberta-xnli-fp16", "tiny-deberta-v3-nli-bin-sharded"),
+                         [](const auto& info) { return info.param == "tiny-xlm-roberta-xnli-fp16" ? "Float16Safetensors"
+                                                                                                   : "ShardedPytorchBin"; });
 
 TEST(ModelsGolden, BartEncoderDecoderHiddenStates) {
   const json expected = test::golden_expected("tiny-bart-mnli");
