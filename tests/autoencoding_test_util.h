@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "model_test_util.h"
+#include "models/model.h"
 #include "test_util.h"
 #include "util/json.h"
 
@@ -70,6 +73,19 @@ inline void expect_vocab_summary(const float* row, int64_t V, const json& want, 
   }
   EXPECT_TRUE(close(sum, want["sum"].get<double>())) << where << ": sum " << sum;
   EXPECT_TRUE(close(sumsq, want["sumsq"].get<double>())) << where << ": sumsq " << sumsq;
+}
+
+// A masked-LM repository's logits at every position of the golden's input, against its summaries.
+inline void expect_mlm_logits(const std::filesystem::path& dir, const json& mlm) {
+  const auto model = load_masked_lm(dir);
+  const Batch batch = golden_batch(mlm);
+  std::vector<int64_t> positions(static_cast<size_t>(batch.seq_len));
+  for (int64_t t = 0; t < batch.seq_len; ++t) positions[static_cast<size_t>(t)] = t;
+  const Tensor logits = model->logits_at(batch, positions);
+  const int64_t V = model->vocab_size();
+  ASSERT_EQ(logits.shape(), (Shape{batch.seq_len, V}));
+  for (int64_t t = 0; t < batch.seq_len; ++t)
+    expect_vocab_summary(logits.data() + t * V, V, mlm["per_position"][t], "position " + std::to_string(t));
 }
 
 }  // namespace lmpipe::test
