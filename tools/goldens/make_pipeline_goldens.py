@@ -84,6 +84,15 @@ case("zero-shot-classification", "tiny-bart-mnli", "Get a free iPhone now!", {"c
 case(fm, "tiny-bert", "Hello [MASK] " + " ".join(["word"] * 200),
      {"top_k": 2, "tokenizer_kwargs": {"truncation": True, "max_length": 8}})
 
+case("zero-shot-classification", "tiny-xlm-roberta-xnli", ["Москва — столица России.", LONG],
+     {"candidate_labels": ["geography", "finance", "sports", "music", "cooking", "travel", "science", "art", "law",
+                           "health"]})
+case(fm, "tiny-deberta-v3-mlm", "The capital of France is [MASK].", {"top_k": 4})
+case(fm, "tiny-roberta-mlm", "The capital of France is <mask>.", {"targets": [" Paris", " London", "Berlin"]})
+case(fe, "tiny-roberta-mlm", "Hello world, this is a test.", {}, first_last)
+case(fe, "tiny-xlm-roberta-mlm", "이스탄불은 방문하기에 훌륭한 도시입니다.", {}, first_last)
+case(tg, "tiny-gpt2-bf16", ["Hello", "2017년 google brain 팀은"], {"max_new_tokens": 5, "do_sample": False,
+                                                                  "return_full_text": False})
 
 # sentence-transformers' encode options, as the "sentence-embeddings" task of lmpipe's pipeline().
 def st_case(model, inputs, kwargs):
