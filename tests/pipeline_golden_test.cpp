@@ -1,11 +1,11 @@
 // Pipeline calls with the options and edge cases users reach through transformers.pipeline()
 // (tools/goldens/make_pipeline_goldens.py, transformers 5.17): zero-shot on inputs longer than the
-// model (truncated only_first), ten labels on XLM-R, one label, a comma-separated label string with its own template,
-// multi_label on a batch; fill-mask with duplicate and single-string targets and several masks;
-// feature-extraction truncation; text-generation return_full_text / return_tensors / batches /
-// returned beams, repetition_penalty, min_new_tokens, stop_sequence; sentence-transformers' encode
-// options (batch_size, prompt, prompt_name, normalize_embeddings, truncate_dim). Output JSON as Python returns it: keys, strings, integers and order exact,
-// scores within 1e-5, hidden states within 1e-4.
+// model (truncated only_first), ten labels on XLM-R, one label, a comma-separated label string with
+// its own template, multi_label on a batch; fill-mask with duplicate and single-string targets and
+// several masks; feature-extraction truncation; text-generation return_full_text / return_tensors /
+// batches / returned beams, repetition_penalty, min_new_tokens, stop_sequence; sentence-transformers'
+// encode options (batch_size, prompt, prompt_name, normalize_embeddings, truncate_dim). Output JSON
+// as Python returns it: keys, strings, integers and order exact, scores within 1e-5, vectors 1e-4.
 #include <gtest/gtest.h>
 
 #include <cmath>
