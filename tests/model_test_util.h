@@ -1,10 +1,15 @@
 #pragma once
-// Helpers shared by the model tests: golden batches, model directories with an edited config.json,
-// and error messages.
+// Helpers shared by the model tests: golden batches and values compared with a tolerance, model
+// directories with an edited config.json, and error messages.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "models/model.h"
 #include "test_util.h"
@@ -12,6 +17,26 @@
 #include "util/json.h"
 
 namespace lmpipe::test {
+
+// A (nested) JSON array of numbers, flattened in order.
+inline std::vector<double> flatten(const json& j) {
+  std::vector<double> out;
+  if (!j.is_array()) return {j.get<double>()};
+  for (const auto& x : j) {
+    auto inner = flatten(x);
+    out.insert(out.end(), inner.begin(), inner.end());
+  }
+  return out;
+}
+
+// Every value within `tolerance` of the golden's (same count, absolute difference).
+inline void expect_all_near(const std::vector<double>& got, const json& want, double tolerance, const std::string& where) {
+  const std::vector<double> w = flatten(want);
+  ASSERT_EQ(got.size(), w.size()) << where;
+  double worst = 0;
+  for (size_t i = 0; i < w.size(); ++i) worst = std::max(worst, std::abs(got[i] - w[i]));
+  EXPECT_LE(worst, tolerance) << where << ": max abs difference " << worst;
+}
 
 inline json golden_expected(const std::string& model) { return read_json_file(golden_model(model) / "expected.json"); }
 inline json golden_config(const std::string& model) { return read_json_file(golden_model(model) / "config.json"); }

@@ -17,26 +17,9 @@ using namespace lmpipe;
 
 namespace {
 
-std::vector<double> flatten(const json& j) {
-  std::vector<double> out;
-  if (j.is_array()) {
-    for (const auto& x : j) {
-      auto inner = flatten(x);
-      out.insert(out.end(), inner.begin(), inner.end());
-    }
-  } else {
-    out.push_back(j.get<double>());
-  }
-  return out;
-}
-
 // Every element within 1e-4 of the reference.
 void expect_close(const Tensor& actual, const json& expected, const std::string& what) {
-  const std::vector<double> want = flatten(expected);
-  ASSERT_EQ(actual.numel(), static_cast<int64_t>(want.size())) << what;
-  double worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(actual.data()[i] - want[i]));
-  EXPECT_LE(worst, 1e-4) << what << ": max abs difference " << worst;
+  test::expect_all_near(std::vector<double>(actual.data(), actual.data() + actual.numel()), expected, 1e-4, what);
 }
 
 void expect_pair_logits(const std::string& model_dir, const std::string& expected_model) {
