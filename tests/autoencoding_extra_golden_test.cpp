@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -135,14 +134,9 @@ TEST(SentenceVariantsGolden, PromptLeftOutOfPooling) {
 // tensors (it links to them; the unused pooler is left out) and the saved tokenizer.json is
 // tiny-bart-mnli's with a Lowercase normalizer, rebuilt here.
 TEST(SentenceVariantsGolden, LowerCasingRobertaOfEightTokens) {
-  const auto dir = std::filesystem::temp_directory_path() / "lmpipe_st_roberta_lower";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  for (const auto& entry : std::filesystem::directory_iterator(variant("roberta_lower")))
-    std::filesystem::create_symlink(std::filesystem::canonical(entry.path()), dir / entry.path().filename());
   json tokenizer = read_json_file(test::golden_model("tiny-bart-mnli") / "tokenizer.json");
   tokenizer["normalizer"] = {{"type", "Sequence"}, {"normalizers", json::array({{{"type", "Lowercase"}}})}};
-  std::ofstream(dir / "tokenizer.json") << tokenizer.dump();
+  const auto dir = test::linked_dir_with(variant("roberta_lower"), "tokenizer.json", tokenizer.dump(), "lmpipe_st_roberta_lower");
   SentenceTransformer model(dir);
   EXPECT_EQ(model.max_seq_length(), 8u);
   expect_embeddings(model, variants_expected()["roberta_lower"], {}, "roberta_lower");

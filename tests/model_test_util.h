@@ -70,17 +70,24 @@ inline Batch unpadded_row(const Batch& batch, int64_t r) {
   return one;
 }
 
+// A directory under the temp directory, named `name`, holding `file` with `text` and links to
+// every other entry of `from`.
+inline std::filesystem::path linked_dir_with(const std::filesystem::path& from, const std::string& file,
+                                             const std::string& text, const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const auto& entry : std::filesystem::directory_iterator(from))
+    if (entry.path().filename() != file)
+      std::filesystem::create_symlink(std::filesystem::canonical(entry.path()), dir / entry.path().filename());
+  std::ofstream(dir / file) << text;
+  return dir;
+}
+
 // A model directory (under the temp directory, named `name`) whose config.json is `config` and
 // whose other files link to `model`'s.
 inline std::filesystem::path model_with_config(const std::string& model, const json& config, const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("lmpipe_models_test_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  for (const auto& entry : std::filesystem::directory_iterator(golden_model(model)))
-    if (entry.path().filename() != "config.json")
-      std::filesystem::create_symlink(std::filesystem::canonical(entry.path()), dir / entry.path().filename());
-  std::ofstream(dir / "config.json") << config.dump(2);
-  return dir;
+  return linked_dir_with(golden_model(model), "config.json", config.dump(2), "lmpipe_models_test_" + name);
 }
 
 // The lmpipe::Error message `f` throws, or "(no error)".
