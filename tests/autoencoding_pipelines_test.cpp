@@ -14,6 +14,7 @@
 #include "lmpipe/next_sentence.h"
 #include "lmpipe/pipeline.h"
 #include "lmpipe/sentence_embeddings.h"
+#include "kernels/kernels.h"
 #include "lmpipe/tokenizer.h"
 #include "model_test_util.h"
 #include "tiny_repo.h"
@@ -400,4 +401,20 @@ TEST(SentenceEmbeddings, CosineSimilarity) {
   EXPECT_FLOAT_EQ(cos_sim({1, 1}, {2, 2}), 1.f);
   EXPECT_FLOAT_EQ(cos_sim({0, 0}, {2, 2}), 0.f);
   EXPECT_THAT(error_of([] { cos_sim({1}, {1, 2}); }), HasSubstr("different sizes"));
+}
+
+// Batches run side by side on the threads (one forward per thread) give exactly what each
+// sentence encoded alone gives: no row's sums depend on the other rows or on the thread count.
+TEST(SentenceEmbeddings, BatchesSideBySideMatchOneAtATime) {
+  const SentenceTransformer model(test::golden_model("tiny-sentence-bert"));
+  std::vector<std::string> texts;
+  for (int i = 0; i < 13; ++i) texts.push_back("sentence " + std::to_string(i) + std::string(i % 5, '!') + " of some length");
+  const int saved = kernels::num_threads();
+  kernels::set_num_threads(2);
+  SentenceEmbeddingOptions options;
+  options.batch_size = 2;  // 7 batches: 6 side by side, the last on both threads
+  const auto together = model.encode(texts, options);
+  kernels::set_num_threads(saved);
+  ASSERT_EQ(together.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i], model.encode(texts[i])) << texts[i];
 }

@@ -186,22 +186,15 @@ Tensor BertModel::pool_rows(const float* hidden, const std::vector<int64_t>& row
 
 // BertModel.forward
 BertModel::Output BertModel::forward(const Batch& batch) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
   Output out;
-  out.last_hidden_state = encode(batch, scratch_);
+  out.last_hidden_state = encode(batch, *scratch_.take());
   if (has_pooler()) out.pooler_output = pool(out.last_hidden_state);
   return out;
 }
 
-Tensor BertModel::encode(const Batch& batch) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return encode(batch, scratch_);
-}
+Tensor BertModel::encode(const Batch& batch) const { return encode(batch, *scratch_.take()); }
 
-Tensor BertModel::encode_packed(const PackedBatch& batch) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return encode(batch, scratch_);
-}
+Tensor BertModel::encode_packed(const PackedBatch& batch) const { return encode(batch, *scratch_.take()); }
 
 // BertForSequenceClassification.__init__ / RobertaForSequenceClassification.__init__
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& config, const nn::Weights& root,

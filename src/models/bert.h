@@ -11,6 +11,7 @@
 #include "kernels/kernels.h"
 #include "models/layers.h"
 #include "models/model.h"
+#include "models/session_pool.h"
 
 namespace lmpipe {
 
@@ -61,6 +62,7 @@ class BertModel : public TokenEncoder {
   // TokenEncoder: last_hidden_state.
   Tensor encode(const Batch& batch) const override;
   Tensor encode_packed(const PackedBatch& batch) const override;
+  bool encodes_concurrently() const override { return true; }
   int64_t hidden_size() const override { return config_.hidden_size; }
   int64_t max_positions() const override { return config_.max_positions(); }
   // BertEmbeddings + BertEncoder: last hidden state (batch, seq_len, hidden).
@@ -83,8 +85,7 @@ class BertModel : public TokenEncoder {
   nn::LayerNorm embeddings_norm_;
   std::vector<nn::EncoderLayer> layers_;  // BertLayer
   kernels::PackedLinear pooler_;
-  mutable std::mutex mutex_;  // guards scratch_ for forward()
-  mutable BertScratch scratch_;
+  mutable SessionPool<BertScratch> scratch_;  // one set of buffers per concurrent call
 };
 
 // BertForSequenceClassification (pooler -> classifier) and Roberta/XLMRobertaForSequenceClassification

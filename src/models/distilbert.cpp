@@ -80,15 +80,9 @@ std::unique_ptr<DistilBertModel> DistilBertModel::load(const std::filesystem::pa
   return std::make_unique<DistilBertModel>(distilbert, base_weights(nn::Weights(checkpoint, "", config.load_options())));
 }
 
-Tensor DistilBertModel::encode(const Batch& batch) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return encode(batch, scratch_);
-}
+Tensor DistilBertModel::encode(const Batch& batch) const { return encode(batch, *scratch_.take()); }
 
-Tensor DistilBertModel::encode_packed(const PackedBatch& batch) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return encode(batch, scratch_);
-}
+Tensor DistilBertModel::encode_packed(const PackedBatch& batch) const { return encode(batch, *scratch_.take()); }
 
 // Embeddings.forward + Transformer.forward over n tokens whose position ids are in s.positions.
 void DistilBertModel::run(const int32_t* ids, int64_t n, const nn::SequenceLayout& seqs, DistilBertScratch& s,

@@ -11,6 +11,7 @@
 #include "kernels/kernels.h"
 #include "models/layers.h"
 #include "models/model.h"
+#include "models/session_pool.h"
 
 namespace lmpipe {
 
@@ -48,6 +49,7 @@ class DistilBertModel : public TokenEncoder {
   // TokenEncoder
   Tensor encode(const Batch& batch) const override;
   Tensor encode_packed(const PackedBatch& batch) const override;
+  bool encodes_concurrently() const override { return true; }
   int64_t hidden_size() const override { return config_.dim; }
   int64_t max_positions() const override { return config_.max_position_embeddings; }
 
@@ -58,8 +60,7 @@ class DistilBertModel : public TokenEncoder {
   nn::Embedding word_embeddings_, position_embeddings_;
   nn::LayerNorm embeddings_norm_;
   std::vector<nn::EncoderLayer> layers_;  // TransformerBlock
-  mutable std::mutex mutex_;  // guards scratch_ for encode(batch)
-  mutable DistilBertScratch scratch_;
+  mutable SessionPool<DistilBertScratch> scratch_;  // one set of buffers per concurrent call
 };
 
 // DistilBertForSequenceClassification: first token -> pre_classifier -> ReLU -> classifier.

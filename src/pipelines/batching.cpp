@@ -1,7 +1,12 @@
 #include "pipelines/batching.h"
 
-#include <algorithm>
+#include <omp.h>
 
+#include <algorithm>
+#include <exception>
+#include <mutex>
+
+#include "kernels/kernels.h"
 #include "util/error.h"
 
 namespace lmpipe {
@@ -43,6 +48,28 @@ size_t batch_size_option(const json& kwargs) {
   if (it == kwargs.end() || it->is_null()) return 1;
   if (!it->is_number_integer() || it->get<int64_t>() < 1) throw Error("batch_size must be a positive integer, got " + it->dump());
   return it->get<size_t>();
+}
+
+void run_batches(size_t count, bool side_by_side, const std::function<void(size_t)>& run) {
+  const int threads = side_by_side ? kernels::num_threads() : 1;
+  const size_t together = threads > 1 ? count / threads * threads : 0;
+  if (together > 0) {
+    std::exception_ptr error;
+    std::mutex mutex;
+    // Inside this region the kernels' own parallel regions get one thread (OpenMP's default of
+    // one active level).
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < together; ++i) {
+      try {
+        run(i);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  }
+  for (size_t i = together; i < count; ++i) run(i);
 }
 
 }  // namespace lmpipe

@@ -254,8 +254,9 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
 
   const int64_t H = m.model->hidden_size();
   std::vector<std::vector<float>> out(texts.size());
-  for (size_t first = 0; first < order.size(); first += options.batch_size) {
-    const size_t end = std::min(order.size(), first + options.batch_size);
+  const size_t batches = (order.size() + options.batch_size - 1) / options.batch_size;
+  run_batches(batches, m.model->encodes_concurrently(), [&](size_t index) {
+    const size_t first = index * options.batch_size, end = std::min(order.size(), first + options.batch_size);
     std::vector<const Encoding*> chunk;
     for (size_t i = first; i < end; ++i) chunk.push_back(&encodings[order[i]]);
     const PackedBatch batch = make_packed_batch(chunk, *m.tokenizer);
@@ -281,7 +282,7 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
       v.assign(x.begin() + r * dim, x.begin() + r * dim + keep);
       if (options.normalize.value_or(false)) st::normalize_rows(v.data(), 1, keep);
     }
-  }
+  });
   return out;
 }
 
