@@ -347,7 +347,10 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
           const float* next =
               next_block < 0 ? nullptr : reinterpret_cast<const float*>(p.weights.data() + L.offset(next_block, next_p0));
           const int64_t next_lines = next_block < 0 ? 0 : (next_p1 - next_p0) * L.steps_in_block(next_block) * kPanel / 16;
-          const int64_t calls = (m1 - m0 + max_rows - 1) / max_rows * (p1 - p0);
+          // In a group of one block, a tile's last call prefetches the next tile's rows of A
+          // instead (contiguous: lda = K), which would otherwise come from L3 during its first call.
+          const bool a_ahead = grouped && L.blocks == 1 && p1 - p0 > 1;
+          const int64_t calls = (m1 - m0 + max_rows - 1) / max_rows * (p1 - p0 - (a_ahead ? 1 : 0));
           const int64_t share = calls > 1 ? std::min(tt.steps, (next_lines + calls - 1) / calls) : 0;
           int64_t call = 0;
           for (int64_t m = m0; m < m1; m += max_rows) {
@@ -355,7 +358,7 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
             tt.a = in_place ? static_cast<const void*>(x + m * p.K + b * gemm::kBlockSteps)
                             : act.words + ((m / max_rows) * L.blocks + b) * max_rows * gemm::kARowStride;
             if (p.precision == LinearPrecision::int8) tt.row_scale = act.row_scale + m;
-            for (int64_t panel = p0; panel < p1; ++panel, ++call) {
+            for (int64_t panel = p0; panel < p1; ++panel) {
               const int64_t col = panel * kPanel;
               tt.cols = static_cast<int>(std::min<int64_t>(kPanel, p.N - col));
               tt.bias = p.bias.empty() ? nullptr : p.bias.data() + col;
@@ -364,9 +367,15 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
                 tt.col_offset = p.col_offset.data() + col;
               }
               tt.b = p.weights.data() + L.offset(b, panel);
-              const int64_t first_line = std::min(next_lines, call * share);
-              tt.prefetch = next ? next + first_line * 16 : nullptr;
-              tt.prefetch_lines = std::min(share, next_lines - first_line);
+              if (a_ahead && panel == p1 - 1) {
+                const int64_t next_rows = std::min<int64_t>(max_rows, m1 - m - max_rows);
+                tt.prefetch = next_rows > 0 ? x + (m + max_rows) * p.K : nullptr;
+                tt.prefetch_lines = next_rows > 0 ? (next_rows * p.K + 15) / 16 : 0;
+              } else {
+                const int64_t first_line = std::min(next_lines, call++ * share);
+                tt.prefetch = next ? next + first_line * 16 : nullptr;
+                tt.prefetch_lines = std::min(share, next_lines - first_line);
+              }
               tt.c = y + m * p.N + col;
               // The next tile's C rows, for writing: their first touch would otherwise stall the
               // stores.
