@@ -211,6 +211,22 @@ TEST(FeatureExtraction, ShapesAndEmptyText) {
   EXPECT_THAT(error_of([&] { (*extractor)(""); }), HasSubstr("empty text"));
 }
 
+// 40 texts are three forward passes of 16: two side by side on two threads, then one on both.
+// Each text's features are exactly those of the same call on one thread.
+TEST(FeatureExtraction, BatchesSideBySideMatchOneThread) {
+  const FeatureExtractionPipeline extractor(bert());
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40; ++i) texts.push_back("text " + std::to_string(i) + std::string(i % 7, '?') + " to embed");
+  const int saved = kernels::num_threads();
+  kernels::set_num_threads(1);
+  const auto alone = extractor.extract(texts);
+  kernels::set_num_threads(2);
+  const auto together = extractor.extract(texts);
+  kernels::set_num_threads(saved);
+  ASSERT_EQ(together.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i].values, alone[i].values) << texts[i];
+}
+
 // ---------------------------------------------------------------------------------------------
 // next-sentence
 

@@ -73,8 +73,8 @@ class TokenEncoder {
   // The same for a packed batch, no work spent on padding: (batch.tokens(), hidden_size), sequence
   // after sequence. By default the batch is padded and encode()d.
   virtual Tensor encode_packed(const PackedBatch& batch) const;
-  // True where concurrent encode_packed calls run side by side (each on buffers of its own);
-  // false where they take turns.
+  // True where concurrent encode / encode_packed calls run side by side (each on buffers of its
+  // own); false where they take turns.
   virtual bool encodes_concurrently() const { return false; }
   virtual int64_t hidden_size() const = 0;
   virtual int64_t max_positions() const = 0;
