@@ -51,13 +51,13 @@ size_t batch_size_option(const json& kwargs) {
 }
 
 void run_batches(size_t count, bool side_by_side, const std::function<void(size_t)>& run) {
-  const int threads = side_by_side ? kernels::num_threads() : 1;
+  // Side by side only where the kernels' own parallel regions then get one thread each (OpenMP's
+  // default of one active level; more would put threads² threads on the cores).
+  const int threads = side_by_side && omp_get_max_active_levels() <= 1 ? kernels::num_threads() : 1;
   const size_t together = threads > 1 ? count / threads * threads : 0;
   if (together > 0) {
     std::exception_ptr error;
     std::mutex mutex;
-    // Inside this region the kernels' own parallel regions get one thread (OpenMP's default of
-    // one active level).
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (size_t i = 0; i < together; ++i) {
       try {
