@@ -211,9 +211,8 @@ TEST(FeatureExtraction, ShapesAndEmptyText) {
   EXPECT_THAT(error_of([&] { (*extractor)(""); }), HasSubstr("empty text"));
 }
 
-// 40 texts are three forward passes of 16: two side by side on two threads, then one on both.
-// Each text's features are exactly those of the same call on one thread.
-TEST(FeatureExtraction, BatchesSideBySideMatchOneThread) {
+// Three forward passes of 16 texts on two threads give exactly the features of one thread.
+TEST(FeatureExtraction, FeaturesDoNotDependOnTheThreadCount) {
   const FeatureExtractionPipeline extractor(bert());
   std::vector<std::string> texts;
   for (int i = 0; i < 40; ++i) texts.push_back("text " + std::to_string(i) + std::string(i % 7, '?') + " to embed");
@@ -428,7 +427,7 @@ TEST(SentenceEmbeddings, BatchesSideBySideMatchOneAtATime) {
   const int saved = kernels::num_threads();
   kernels::set_num_threads(2);
   SentenceEmbeddingOptions options;
-  options.batch_size = 2;  // 7 batches: 6 side by side, the last on both threads
+  options.batch_size = 2;  // 7 batches of 1-2 sentences: 6 side by side, the last on both threads
   const auto together = model.encode(texts, options);
   kernels::set_num_threads(saved);
   ASSERT_EQ(together.size(), texts.size());

@@ -54,11 +54,12 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   }
   StreamTask<std::string> task;
   task.parse = [](Record& record) { return record.text(); };
+  // A stream batch (--batch-size records, default 64) is encoded in forwards of 32 sentences
+  // (encode's default): on two threads, two of them run side by side.
+  options.batch_size = 32;
   task.run = [&](const std::vector<std::string>& batch) {
-    SentenceEmbeddingOptions all_at_once = options;
-    all_at_once.batch_size = batch.size();
     std::vector<json> results;
-    for (auto& v : model->encode(batch, all_at_once)) results.emplace_back(std::move(v));
+    for (auto& v : model->encode(batch, options)) results.emplace_back(std::move(v));
     return results;
   };
   return stream->run(task);
@@ -77,7 +78,7 @@ Command register_embed(CLI::App& app) {
   cmd->add_flag("--normalize", args->normalize, "L2-normalize the vectors, also without a Normalize module");
   cmd->add_option("--prompt", args->prompt, "Text prepended to every input");
   cmd->add_option("--prompt-name", args->prompt_name, "A prompt of config_sentence_transformers.json");
-  args->stream.add_to(cmd, 32);
+  args->stream.add_to(cmd, 64);
   add_texts(cmd, args->texts, "Texts to embed; none: one per line from stdin or --input");
   cmd->footer(
       "An empty text is embedded as sentence-transformers does ([CLS] [SEP]). Streaming: one vector per\n"

@@ -53,9 +53,8 @@ std::vector<TokenFeatures> FeatureExtractionPipeline::extract(const std::vector<
 
   const int64_t H = impl_->model->hidden_size();
   std::vector<TokenFeatures> results(texts.size());
-  const size_t batches = (order.size() + kMaxInputsPerForward - 1) / kMaxInputsPerForward;
-  run_batches(batches, impl_->model->encodes_concurrently(), [&](size_t index) {
-    const size_t first = index * kMaxInputsPerForward, end = std::min(order.size(), first + kMaxInputsPerForward);
+  for (size_t first = 0; first < order.size(); first += kMaxInputsPerForward) {
+    const size_t end = std::min(order.size(), first + kMaxInputsPerForward);
     std::vector<Encoding> chunk;
     for (size_t i = first; i < end; ++i) chunk.push_back(encodings[order[i]]);
     const Batch batch = make_batch(chunk, impl_->tokenizer);
@@ -67,7 +66,7 @@ std::vector<TokenFeatures> FeatureExtractionPipeline::extract(const std::vector<
       const float* row = hidden.data() + static_cast<int64_t>(i - first) * batch.seq_len * H;
       f.values.assign(row, row + f.tokens * H);  // right padding: the input's tokens come first
     }
-  });
+  }
   return results;
 }
 

@@ -247,7 +247,10 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
   encode.max_length = m.max_seq_length;
   std::vector<Encoding> encodings = m.tokenizer->encode_batch(texts, encode);
 
-  // Longest first, in batches, as sentence-transformers orders them.
+  // Longest first, as sentence-transformers orders them. Its batches are consecutive runs of that
+  // order (less padding); packed batches have none, and no sentence's result depends on what
+  // shares its batch, so here batch b takes every batches-th sentence from the b-th: batches of
+  // equal work, which keeps threads running batches side by side equally busy.
   std::vector<size_t> order(texts.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return encodings[a].size() > encodings[b].size(); });
@@ -256,13 +259,14 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
   std::vector<std::vector<float>> out(texts.size());
   const size_t batches = (order.size() + options.batch_size - 1) / options.batch_size;
   run_batches(batches, m.model->encodes_concurrently(), [&](size_t index) {
-    const size_t first = index * options.batch_size, end = std::min(order.size(), first + options.batch_size);
+    std::vector<size_t> members;  // indices into texts
+    for (size_t i = index; i < order.size(); i += batches) members.push_back(order[i]);
     std::vector<const Encoding*> chunk;
-    for (size_t i = first; i < end; ++i) chunk.push_back(&encodings[order[i]]);
+    for (size_t i : members) chunk.push_back(&encodings[i]);
     const PackedBatch batch = make_packed_batch(chunk, *m.tokenizer);
     const Tensor hidden = m.model->encode_packed(batch);
     // Pooling, then the Dense / Normalize modules on the whole batch.
-    const int64_t rows = static_cast<int64_t>(end - first);
+    const int64_t rows = static_cast<int64_t>(members.size());
     std::vector<float> x;
     x.reserve(static_cast<size_t>(rows * m.pooling.output_dimension(H)));
     for (int64_t r = 0; r < rows; ++r)
@@ -278,7 +282,7 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
     }
     const int64_t keep = options.truncate_dim > 0 ? std::min<int64_t>(dim, static_cast<int64_t>(options.truncate_dim)) : dim;
     for (int64_t r = 0; r < rows; ++r) {
-      std::vector<float>& v = out[order[first + r]];
+      std::vector<float>& v = out[members[r]];
       v.assign(x.begin() + r * dim, x.begin() + r * dim + keep);
       if (options.normalize.value_or(false)) st::normalize_rows(v.data(), 1, keep);
     }
