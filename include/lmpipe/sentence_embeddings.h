@@ -20,7 +20,9 @@
 namespace lmpipe {
 
 struct SentenceEmbeddingOptions {
-  size_t batch_size = 32;  // sentences per forward pass (sorted by length, longest first)
+  // Sentences per forward pass (as many passes as sentence-transformers makes, each of equal work;
+  // the vectors do not depend on it). On several threads, whole passes run side by side.
+  size_t batch_size = 32;
   // Text prepended to every sentence: `prompt` as given, else config_sentence_transformers.json's
   // prompts[prompt_name], else its default_prompt_name's prompt.
   std::optional<std::string> prompt;
