@@ -14,7 +14,6 @@
 #include "lmpipe/next_sentence.h"
 #include "lmpipe/pipeline.h"
 #include "lmpipe/sentence_embeddings.h"
-#include "kernels/kernels.h"
 #include "lmpipe/tokenizer.h"
 #include "model_test_util.h"
 #include "tiny_repo.h"
@@ -216,12 +215,11 @@ TEST(FeatureExtraction, FeaturesDoNotDependOnTheThreadCount) {
   const FeatureExtractionPipeline extractor(bert());
   std::vector<std::string> texts;
   for (int i = 0; i < 40; ++i) texts.push_back("text " + std::to_string(i) + std::string(i % 7, '?') + " to embed");
-  const int saved = kernels::num_threads();
-  kernels::set_num_threads(1);
-  const auto alone = extractor.extract(texts);
-  kernels::set_num_threads(2);
-  const auto together = extractor.extract(texts);
-  kernels::set_num_threads(saved);
+  const auto on = [&](int threads) {
+    const test::ScopedThreadCount count(threads);
+    return extractor.extract(texts);
+  };
+  const auto alone = on(1), together = on(2);
   ASSERT_EQ(together.size(), texts.size());
   for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i].values, alone[i].values) << texts[i];
 }
@@ -424,12 +422,10 @@ TEST(SentenceEmbeddings, BatchesSideBySideMatchOneAtATime) {
   const SentenceTransformer model(test::golden_model("tiny-sentence-bert"));
   std::vector<std::string> texts;
   for (int i = 0; i < 13; ++i) texts.push_back("sentence " + std::to_string(i) + std::string(i % 5, '!') + " of some length");
-  const int saved = kernels::num_threads();
-  kernels::set_num_threads(2);
+  const test::ScopedThreadCount two(2);
   SentenceEmbeddingOptions options;
   options.batch_size = 2;  // 7 batches of 1-2 sentences: 6 side by side, the last on both threads
   const auto together = model.encode(texts, options);
-  kernels::set_num_threads(saved);
   ASSERT_EQ(together.size(), texts.size());
   for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i], model.encode(texts[i])) << texts[i];
 }

@@ -14,6 +14,7 @@
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
+#include "test_util.h"
 #include "util/error.h"
 
 using namespace lmpipe;
@@ -336,13 +337,13 @@ TEST(KernelsIsa, ParsesNamesAndRejectsUnknown) {
 }
 
 TEST(KernelsThreads, SingleThreadGivesSameResults) {
-  int saved = num_threads();
   std::vector<float> x = random_vec(1 << 17, -4, 4, 71), y = x;
   kernels::gelu(x.data(), static_cast<int64_t>(x.size()));
-  set_num_threads(1);
-  EXPECT_EQ(num_threads(), 1);
-  kernels::gelu(y.data(), static_cast<int64_t>(y.size()));
-  set_num_threads(saved);
+  {
+    const test::ScopedThreadCount one(1);
+    EXPECT_EQ(num_threads(), 1);
+    kernels::gelu(y.data(), static_cast<int64_t>(y.size()));
+  }
   expect_close(y, x, 0, 0, "gelu threads");
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Shared helpers for tests: fixture paths and tolerant float comparison.
+// Shared helpers for tests: fixture paths, tolerant float comparison, the kernels' thread count.
 #include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "kernels/kernels.h"
 
 namespace lmpipe::test {
 
@@ -32,5 +34,17 @@ inline bool close(double a, double b, double atol = 1e-4, double rtol = 1e-3) {
   double d = a > b ? a - b : b - a;
   return d <= atol + rtol * (b < 0 ? -b : b);
 }
+
+// The kernels' thread count set to n for the guard's lifetime, restored also when a test throws.
+class ScopedThreadCount {
+ public:
+  explicit ScopedThreadCount(int n) : saved_(kernels::num_threads()) { kernels::set_num_threads(n); }
+  ~ScopedThreadCount() { kernels::set_num_threads(saved_); }
+  ScopedThreadCount(const ScopedThreadCount&) = delete;
+  ScopedThreadCount& operator=(const ScopedThreadCount&) = delete;
+
+ private:
+  int saved_;
+};
 
 }  // namespace lmpipe::test
