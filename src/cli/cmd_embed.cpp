@@ -48,15 +48,13 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   const auto model = load_pipeline<SentenceTransformer>("embed", args.model, args.revision, load);
 
   if (!stream) {
-    options.batch_size = 32;
     out().write(json(model->encode(given, options)).dump(2) + "\n");
     return kExitOk;
   }
   StreamTask<std::string> task;
   task.parse = [](Record& record) { return record.text(); };
-  // A stream batch (--batch-size records, default 64) is encoded in forwards of 32 sentences
-  // (encode's default): on two threads, two of them run side by side.
-  options.batch_size = 32;
+  // A stream batch (--batch-size records, default 64) is encoded in forwards of encode's default
+  // 32 sentences: on two threads, two of them run side by side.
   task.run = [&](const std::vector<std::string>& batch) {
     std::vector<json> results;
     for (auto& v : model->encode(batch, options)) results.emplace_back(std::move(v));

@@ -282,7 +282,7 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
   // Where A is large (fp32 read in place, MiniLM's batches of ~900 rows), panels go in groups
   // whose blocks fill about kGroupBytes of L2: each tile of rows, its A then in L1, runs over
   // every panel of the group before the next tile, so A is read once per group instead of once
-  // per panel (MiniLM embeddings +4-6 %). Elsewhere a group is one panel: the bf16 / int8 tiles
+  // per panel (MiniLM embeddings +4-9 %). Elsewhere a group is one panel: the bf16 / int8 tiles
   // on bart-large shapes ran up to 9 % slower grouped, and small batches have no A to reuse.
   // Groups are equal in size, at least two per thread.
   const bool grouped = in_place && M * p.K * 4 >= kGroupMinA;
