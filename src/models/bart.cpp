@@ -512,7 +512,7 @@ class BartSession : public DecoderSession {
   SessionPool<BartSessionBuffers>::Lease buffers_;
   BartScratch& scratch_;
   BartDecoderCache& cache_;
-  std::vector<float>& last_;
+  AlignedFloats& last_;
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ struct BartConfig {
 
 // Buffers reused by every forward call (one per concurrent caller).
 struct BartScratch {
-  std::vector<float> qkv, q, ctx, tmp, ffn, cross_kv;
+  AlignedFloats qkv, q, ctx, tmp, ffn, cross_kv;
   std::vector<int32_t> positions;
 };
 
@@ -56,7 +56,7 @@ struct BartDecoderCache {
   int64_t inputs = 0, rows_per_input = 1;  // decoder rows = inputs · rows_per_input
   int64_t encoder_len = 0;
   std::vector<float> encoder_key_bias;       // (inputs, encoder_len): 0 or -inf
-  std::vector<std::vector<float>> cross_kv;  // per layer (inputs, encoder_len, 2·d_model): keys then values
+  std::vector<AlignedFloats> cross_kv;  // per layer (inputs, encoder_len, 2·d_model): keys then values
   KVCache self;                              // (layers, rows, capacity, d_model)
   int64_t rows() const { return inputs * rows_per_input; }
 };
@@ -65,7 +65,7 @@ struct BartDecoderCache {
 struct BartSessionBuffers {
   BartScratch scratch;
   BartDecoderCache cache;
-  std::vector<float> last;
+  AlignedFloats last;
 };
 
 // BartModel: shared token embeddings, BartEncoder, BartDecoder.

@@ -25,7 +25,7 @@ struct GPT2Block {
 
 // Buffers of one forward (one per session).
 struct GPT2Scratch {
-  std::vector<float> hidden, normed, qkv, ctx, tmp, mlp, key_bias, last;
+  AlignedFloats hidden, normed, qkv, ctx, tmp, mlp, key_bias, last;
 };
 
 // What a generate() call borrows from the model's pool.

@@ -259,7 +259,7 @@ SequenceLayout SequenceLayout::packed(const PackedBatch& batch) {
   return layout;
 }
 
-float* scratch(std::vector<float>& buffer, int64_t n) {
+float* scratch(AlignedFloats& buffer, int64_t n) {
   if (buffer.size() < static_cast<size_t>(n)) buffer.resize(static_cast<size_t>(n));
   return buffer.data();
 }

@@ -11,6 +11,7 @@
 #include "lmpipe/load_options.h"
 #include "kernels/kernels.h"
 #include "models/model.h"
+#include "tensor/aligned.h"
 #include "tensor/tensor.h"
 #include "util/json.h"
 
@@ -124,7 +125,7 @@ struct SequenceLayout {
 };
 
 // Activation buffers reused across calls: grows `buffer` to n floats and returns its data.
-float* scratch(std::vector<float>& buffer, int64_t n);
+float* scratch(AlignedFloats& buffer, int64_t n);
 
 // Multi-head attention within each sequence (scale 1/sqrt(D), as every family here uses).
 // Sequence b's queries are rows q_offsets[b].. of q, its keys/values rows kv_offsets[b].. of k
@@ -165,7 +166,7 @@ void batched_attention(const BatchedAttention& a);
 
 // Buffers of EncoderLayer::forward, reused across calls (one per concurrent caller).
 struct EncoderScratch {
-  std::vector<float> qkv, ctx, tmp, ffn;
+  AlignedFloats qkv, ctx, tmp, ffn;
 };
 
 // The post-LayerNorm encoder layer of BERT (BertLayer) and DistilBERT (TransformerBlock):

@@ -106,7 +106,7 @@ std::unique_ptr<T5ForConditionalGeneration> T5ForConditionalGeneration::load(con
 }
 
 void T5ForConditionalGeneration::position_bias(const Tensor& table, bool bidirectional, int64_t first_query, int64_t Tq,
-                                               int64_t Tk, std::vector<float>& out) const {
+                                               int64_t Tk, AlignedFloats& out) const {
   const int64_t H = config_.num_heads;
   float* bias = nn::scratch(out, H * Tq * Tk);
   for (int64_t i = 0; i < Tq; ++i)

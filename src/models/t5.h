@@ -29,13 +29,14 @@ struct T5Block {
 struct T5DecoderCache {
   int64_t inputs = 0, rows_per_input = 1, encoder_len = 0;
   std::vector<float> encoder_key_bias;       // (inputs, encoder_len): 0 or -inf
-  std::vector<std::vector<float>> cross_kv;  // per layer (inputs, encoder_len, 2·inner): keys then values
+  std::vector<AlignedFloats> cross_kv;  // per layer (inputs, encoder_len, 2·inner): keys then values
   KVCache self;                              // (layers, rows, capacity, inner)
   int64_t rows() const { return inputs * rows_per_input; }
 };
 
 struct T5Scratch {
-  std::vector<float> normed, qkv, q, ctx, tmp, ff, position_bias, key_bias, last;
+  AlignedFloats normed, qkv, q, ctx, tmp, ff, position_bias, last;
+  std::vector<float> key_bias;
 };
 
 // What a generate() call borrows from the model's pool.
@@ -78,7 +79,7 @@ class T5ForConditionalGeneration : public GenerativeModel {
   void feed_forward(const T5Block& block, float* h, int64_t rows, T5Scratch& s) const;
   // compute_bias: position bias (H, Tq, Tk) for queries at [first_query, first_query + Tq).
   void position_bias(const Tensor& table, bool bidirectional, int64_t first_query, int64_t Tq, int64_t Tk,
-                     std::vector<float>& out) const;
+                     AlignedFloats& out) const;
 
   ModelConfig model_config_;
   T5Config config_;
