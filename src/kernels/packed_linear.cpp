@@ -386,12 +386,15 @@ void PackedLinear::forward(const float* x, int64_t M, float* y, const LinearEpil
               // The residual is added in the tile unless an activation comes first.
               tt.residual = epilogue.residual && !activate ? epilogue.residual + m * p.N + col : nullptr;
               tile(tt);
-              if (!tt.last || !activate) continue;
-              for (int r = 0; r < tt.rows; ++r) {
-                float* out = tt.c + r * p.N;
-                apply_activation(table, epilogue.activation, out, tt.cols);
-                if (epilogue.residual) table.add(out, epilogue.residual + (m + r) * p.N + col, tt.cols);
-              }
+            }
+            if (!tt.last || !activate) continue;
+            // The activation over the tile's rows of the whole group at once (still in L1):
+            // called per panel, each call's few vectors ran at the latency of erf's polynomials.
+            const int64_t c0 = p0 * kPanel, c1 = std::min(p.N, p1 * kPanel);
+            for (int r = 0; r < tt.rows; ++r) {
+              float* out = y + (m + r) * p.N + c0;
+              apply_activation(table, epilogue.activation, out, c1 - c0);
+              if (epilogue.residual) table.add(out, epilogue.residual + (m + r) * p.N + c0, c1 - c0);
             }
           }
         }
