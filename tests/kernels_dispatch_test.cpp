@@ -296,12 +296,17 @@ TEST_P(PerIsa, LinearRowsDoNotDependOnTheOtherRows) {
 
 TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  struct Case { int64_t Tq, Tk, H, D; bool causal, key_bias, score_bias; };
+  struct Case { int64_t Tq, Tk, H, D; bool causal, key_bias, score_bias, all_masked = false; };
   const Case cases[] = {
       {16, 16, 16, 64, false, true, false}, {1, 1, 2, 8, false, false, false},   {3, 17, 3, 20, true, true, true},
       {17, 17, 4, 64, true, false, false},  {5, 40, 2, 33, true, true, false},   {33, 7, 2, 64, false, false, true},
       {64, 64, 16, 64, false, true, true},  {1, 70, 3, 64, true, true, false},  {150, 200, 2, 32, true, true, true},
       {130, 130, 2, 16, true, false, false},
+      // Non-causal, 5..128 queries: scores kept transposed (a MiniLM sentence; partial head
+      // widths; one key; the last query count of that path and the first past it; every key masked).
+      {28, 28, 12, 32, false, false, false}, {5, 40, 2, 33, false, true, false}, {20, 1, 2, 8, false, false, false},
+      {128, 9, 2, 16, false, true, false},   {129, 20, 1, 32, false, true, false},
+      {7, 6, 2, 16, false, true, false, true},
       // Scratch past what a thread keeps between calls (attention_batch's kKeptScratch).
       {2100, 2100, 1, 8, true, true, false},
   };
@@ -311,6 +316,7 @@ TEST_P(PerIsa, AttentionMatchesReferenceWithMasks) {
                        v = random_vec(c.Tk * vs, -1, 1, 63), kb = random_vec(c.Tk, -1, 1, 64),
                        sb = random_vec(c.H * c.Tq * c.Tk, -1, 1, 65);
     if (c.Tk > 2) kb[1] = ninf, kb[c.Tk - 1] = ninf;
+    if (c.all_masked) kb.assign(c.Tk, ninf);
     std::vector<float> got(c.Tq * os, 7.f), want = got;
     AttentionArgs a;
     a.q = q.data(), a.q_stride = qs, a.k = k.data(), a.k_stride = ks, a.v = v.data(), a.v_stride = vs;
