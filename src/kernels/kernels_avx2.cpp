@@ -69,6 +69,7 @@ struct V {
     __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n.v), _mm256_set1_epi32(127)), 23);
     return {_mm256_mul_ps(p.v, _mm256_castsi256_ps(e))};
   }
+  static constexpr bool kLookup32 = false;  // a 32-entry lookup would take gathers
   static Mask less(V a, V b) { return _mm256_cmp_ps(a.v, b.v, _CMP_LT_OQ); }
   static V select(Mask m, V t, V f) { return {_mm256_blendv_ps(f.v, t.v, m)}; }
   float reduce_add() const {

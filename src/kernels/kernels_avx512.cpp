@@ -75,6 +75,12 @@ struct V {
   static V abs(V a) { return {_mm512_abs_ps(a.v)}; }
   static V round(V a) { return {_mm512_roundscale_ps(a.v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)}; }
   static V pow2n(V p, V n) { return {_mm512_scalef_ps(p.v, n.v)}; }
+  static V floor(V a) { return {_mm512_roundscale_ps(a.v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)}; }
+  // table[i] in each lane for integral i in [0, 32): one two-register permute.
+  static constexpr bool kLookup32 = true;
+  static V lookup32(const float* table, V i) {
+    return {_mm512_permutex2var_ps(_mm512_load_ps(table), _mm512_cvttps_epi32(i.v), _mm512_load_ps(table + 16))};
+  }
   static Mask less(V a, V b) { return _mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ); }
   static V select(Mask m, V t, V f) { return {_mm512_mask_blend_ps(m, f.v, t.v)}; }
   float reduce_add() const { return _mm512_reduce_add_ps(v); }
