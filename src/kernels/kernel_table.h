@@ -32,10 +32,11 @@ struct KernelTable {
   int gemm_rows;
 };
 
-// Scratch one attention_head call needs: Kᵀ (D, Tk_pad) and the scores (Tq, Tk_pad), Tk padded to 16.
 // Queries up to this many (and more than 4) take the transposed-scores path when not causal and
 // without score biases; longer ones take the query blocks of the row-major one.
 constexpr int64_t kTransposedMaxQueries = 128;
+// Scratch one attention_head call needs, the larger of its two layouts: Kᵀ (D, Tk_pad) and the
+// scores (Tq, Tk_pad), or Qᵀ (D, Tq_pad) and the transposed scores (Tk, Tq_pad); lengths padded to 16.
 inline int64_t attention_scratch_floats(const AttentionArgs& a) {
   const int64_t tk_pad = (a.Tk + 15) / 16 * 16, tq_pad = (a.Tq + 15) / 16 * 16;
   const int64_t row_major = (a.D + a.Tq) * tk_pad, transposed = (a.D + a.Tk) * tq_pad;

@@ -56,7 +56,7 @@ struct BartDecoderCache {
   int64_t inputs = 0, rows_per_input = 1;  // decoder rows = inputs · rows_per_input
   int64_t encoder_len = 0;
   std::vector<float> encoder_key_bias;       // (inputs, encoder_len): 0 or -inf
-  std::vector<AlignedFloats> cross_kv;  // per layer (inputs, encoder_len, 2·d_model): keys then values
+  std::vector<AlignedFloats> cross_kv;       // per layer (inputs, encoder_len, 2·d_model): keys then values
   KVCache self;                              // (layers, rows, capacity, d_model)
   int64_t rows() const { return inputs * rows_per_input; }
 };

@@ -29,7 +29,7 @@ struct T5Block {
 struct T5DecoderCache {
   int64_t inputs = 0, rows_per_input = 1, encoder_len = 0;
   std::vector<float> encoder_key_bias;       // (inputs, encoder_len): 0 or -inf
-  std::vector<AlignedFloats> cross_kv;  // per layer (inputs, encoder_len, 2·inner): keys then values
+  std::vector<AlignedFloats> cross_kv;       // per layer (inputs, encoder_len, 2·inner): keys then values
   KVCache self;                              // (layers, rows, capacity, inner)
   int64_t rows() const { return inputs * rows_per_input; }
 };
