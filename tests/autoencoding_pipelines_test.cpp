@@ -16,6 +16,7 @@
 #include "lmpipe/sentence_embeddings.h"
 #include "lmpipe/tokenizer.h"
 #include "model_test_util.h"
+#include "pipelines/batching.h"
 #include "tiny_repo.h"
 
 using namespace lmpipe;
@@ -421,11 +422,34 @@ TEST(SentenceEmbeddings, CosineSimilarity) {
 TEST(SentenceEmbeddings, BatchesSideBySideMatchOneAtATime) {
   const SentenceTransformer model(test::golden_model("tiny-sentence-bert"));
   std::vector<std::string> texts;
-  for (int i = 0; i < 13; ++i) texts.push_back("sentence " + std::to_string(i) + std::string(i % 5, '!') + " of some length");
+  for (int i = 0; i < 40; ++i) texts.push_back("sentence " + std::to_string(i) + std::string(i % 5, '!') + " of some length");
   const test::ScopedThreadCount two(2);
-  SentenceEmbeddingOptions options;
-  options.batch_size = 2;  // 7 batches of 1-2 sentences: 6 side by side, the last on both threads
-  const auto together = model.encode(texts, options);
-  ASSERT_EQ(together.size(), texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i], model.encode(texts[i])) << texts[i];
+  for (size_t batch_size : {2, 32}) {  // 20 batches of 2; ranges of 10, 8, 8, 8 and 6 sentences
+    SentenceEmbeddingOptions options;
+    options.batch_size = batch_size;
+    const auto together = model.encode(texts, options);
+    ASSERT_EQ(together.size(), texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(together[i], model.encode(texts[i])) << texts[i];
+  }
+}
+
+// Side by side, the ranges shrink towards the end so the threads finish together; one thread
+// takes sentence-transformers' own batches.
+TEST(SentenceEmbeddings, BatchRangesCoverTheInputInOrder) {
+  using Ranges = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(batch_ranges(70, 32, 1), (Ranges{{0, 32}, {32, 64}, {64, 70}}));
+  EXPECT_EQ(batch_ranges(0, 32, 2), Ranges{});
+  EXPECT_EQ(batch_ranges(40, 32, 2), (Ranges{{0, 10}, {10, 18}, {18, 26}, {26, 34}, {34, 40}}));
+  const Ranges ranges = batch_ranges(256, 32, 2);
+  size_t next = 0, previous = 32;
+  for (const auto& [begin, end] : ranges) {
+    EXPECT_EQ(begin, next);
+    EXPECT_LE(end - begin, previous);  // never growing again
+    previous = end - begin;
+    next = end;
+  }
+  EXPECT_EQ(next, 256u);
+  EXPECT_EQ(ranges.front().second, 32u);
+  EXPECT_LE(ranges.back().second - ranges.back().first, kMinShare);
+  EXPECT_THAT(error_of([] { batch_ranges(3, 0, 2); }), HasSubstr("batch_size"));
 }

@@ -43,6 +43,23 @@ void combine_chunks(void (*f)(float*, const float*, int64_t), float* y, const fl
 // attention_batch keeps each thread's scratch between calls up to this many floats (16 MB).
 constexpr int64_t kKeptScratch = int64_t{1} << 22;
 
+// A head's rows of q, k and v are prefetched while the head before it runs, up to this many keys.
+constexpr int64_t kPrefetchedKeys = 256;
+
+// Head h's lines of q, k and v: rows a q/k/v_stride apart (a fused projection's output, just
+// written and mostly out of L2), which the hardware prefetchers do not fetch ahead.
+void prefetch_head(const AttentionArgs& a, int64_t h) {
+  if (a.Tk > kPrefetchedKeys || a.Tq > kPrefetchedKeys) return;
+  const int64_t first = h * a.D, bytes = a.D * 4;
+  for (int64_t i = 0; i < a.Tq; ++i)
+    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(reinterpret_cast<const char*>(a.q + i * a.q_stride + first) + b);
+  for (int64_t j = 0; j < a.Tk; ++j)
+    for (int64_t b = 0; b < bytes; b += 64) {
+      __builtin_prefetch(reinterpret_cast<const char*>(a.k + j * a.k_stride + first) + b);
+      __builtin_prefetch(reinterpret_cast<const char*>(a.v + j * a.v_stride + first) + b);
+    }
+}
+
 // Products up to this many multiply-adds stay in the SIMD loop; larger ones go to oneDNN.
 constexpr int64_t kSmallMatmulFlops = int64_t{1} << 21;
 
@@ -140,7 +157,10 @@ void attention_batch(const AttentionArgs* args, int64_t count) {
     }
     // One head at a time: a single long sequence has only H units to share out.
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t u = 0; u < n; ++u) t.attention_head(args[units[u].first], units[u].second, buf);
+    for (int64_t u = 0; u < n; ++u) {
+      if (u + 1 < n) prefetch_head(args[units[u + 1].first], units[u + 1].second);
+      t.attention_head(args[units[u].first], units[u].second, buf);
+    }
   }
 }
 

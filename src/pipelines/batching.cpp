@@ -50,26 +50,42 @@ size_t batch_size_option(const json& kwargs) {
   return it->get<size_t>();
 }
 
-void run_batches(size_t count, bool side_by_side, const std::function<void(size_t)>& run) {
+std::vector<std::pair<size_t, size_t>> batch_ranges(size_t n, size_t batch_size, int threads) {
+  if (batch_size == 0) throw Error("batch_size must be positive");
+  const size_t share = 2 * static_cast<size_t>(std::max(threads, 1));
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (size_t begin = 0; begin < n;) {
+    const size_t left = n - begin;
+    size_t size = batch_size;
+    if (threads > 1) size = std::min(batch_size, std::max(kMinShare, (left + share - 1) / share));
+    ranges.emplace_back(begin, begin + std::min(size, left));
+    begin = ranges.back().second;
+  }
+  return ranges;
+}
+
+void run_batches(size_t n, size_t batch_size, bool side_by_side, const std::function<void(size_t, size_t)>& run) {
   // Side by side only where the kernels' own parallel regions then get one thread each (OpenMP's
   // default of one active level; more would put threads² threads on the cores).
   const int threads = side_by_side && omp_get_max_active_levels() <= 1 ? kernels::num_threads() : 1;
-  const size_t together = threads > 1 ? count / threads * threads : 0;
-  if (together > 0) {
-    std::exception_ptr error;
-    std::mutex mutex;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (size_t i = 0; i < together; ++i) {
-      try {
-        run(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
-    if (error) std::rethrow_exception(error);
+  std::vector<std::pair<size_t, size_t>> ranges = batch_ranges(n, batch_size, threads);
+  if (threads <= 1 || ranges.size() < 2 * static_cast<size_t>(threads)) {
+    for (const auto& [begin, end] : batch_ranges(n, batch_size, 1)) run(begin, end);
+    return;
   }
-  for (size_t i = together; i < count; ++i) run(i);
+  std::exception_ptr error;
+  std::mutex mutex;
+  const int64_t count = static_cast<int64_t>(ranges.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int64_t i = 0; i < count; ++i) {
+    try {
+      run(ranges[i].first, ranges[i].second);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace lmpipe

@@ -247,20 +247,16 @@ std::vector<std::vector<float>> SentenceTransformer::encode(const std::vector<st
   encode.max_length = m.max_seq_length;
   std::vector<Encoding> encodings = m.tokenizer->encode_batch(texts, encode);
 
-  // Longest first, as sentence-transformers orders them. Its batches are consecutive runs of that
-  // order (less padding); packed batches have none, and no sentence's result depends on what
-  // shares its batch, so here batch b takes every batches-th sentence from the b-th: batches of
-  // equal work, which keeps threads running batches side by side equally busy.
+  // Longest first, as sentence-transformers orders them, its batches consecutive runs of that order.
   std::vector<size_t> order(texts.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return encodings[a].size() > encodings[b].size(); });
 
   const int64_t H = m.model->hidden_size();
   std::vector<std::vector<float>> out(texts.size());
-  const size_t batches = (order.size() + options.batch_size - 1) / options.batch_size;
-  run_batches(batches, m.model->encodes_concurrently(), [&](size_t index) {
-    std::vector<size_t> members;  // indices into texts
-    for (size_t i = index; i < order.size(); i += batches) members.push_back(order[i]);
+  run_batches(order.size(), options.batch_size, m.model->encodes_concurrently(), [&](size_t begin, size_t end) {
+    const std::vector<size_t> members(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      order.begin() + static_cast<std::ptrdiff_t>(end));  // indices into texts
     std::vector<const Encoding*> chunk;
     for (size_t i : members) chunk.push_back(&encodings[i]);
     const PackedBatch batch = make_packed_batch(chunk, *m.tokenizer);
