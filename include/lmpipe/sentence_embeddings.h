@@ -20,8 +20,9 @@
 namespace lmpipe {
 
 struct SentenceEmbeddingOptions {
-  // Sentences per forward pass (as many passes as sentence-transformers makes, each of equal work;
-  // the vectors do not depend on it). On several threads, whole passes run side by side.
+  // Sentences per forward pass at most (sentence-transformers' batches: consecutive runs of the
+  // longest-first order; the vectors do not depend on it). On several threads, passes run side by
+  // side, shorter towards the end so that the threads finish together.
   size_t batch_size = 32;
   // Text prepended to every sentence: `prompt` as given, else config_sentence_transformers.json's
   // prompts[prompt_name], else its default_prompt_name's prompt.

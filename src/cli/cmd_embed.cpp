@@ -53,8 +53,8 @@ int run_embed(CLI::App* cmd, const EmbedArgs& args) {
   }
   StreamTask<std::string> task;
   task.parse = [](Record& record) { return record.text(); };
-  // A stream batch (--batch-size records, default 64) is encoded in forwards of encode's default
-  // 32 sentences: on two threads, two of them run side by side.
+  // A stream batch (--batch-size records, default 64) is encoded in forwards of at most encode's
+  // default 32 sentences, run side by side on two threads.
   task.run = [&](const std::vector<std::string>& batch) {
     std::vector<json> results;
     for (auto& v : model->encode(batch, options)) results.emplace_back(std::move(v));
