@@ -6,12 +6,10 @@
 // in L2 while tiles of rows walk down A. Partial sums go through C between blocks (only where K
 // exceeds a block); the last block adds the bias and the epilogue.
 #include <omp.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -19,6 +17,7 @@
 #include "kernels/gemm.h"
 #include "kernels/kernel_table.h"
 #include "kernels/kernels.h"
+#include "tensor/aligned.h"
 #include "util/error.h"
 
 namespace lmpipe::kernels {
@@ -27,28 +26,24 @@ using gemm::kPanel;
 
 namespace {
 
-// A cache-line-aligned array of 32-bit words, uninitialized; arrays of 2 MB and more are 2 MB
-// aligned and ask for transparent huge pages (fewer TLB misses while a forward streams the weights).
+// An array of 32-bit words, uninitialized, on huge pages from 2 MB on (tensor/aligned.h: fewer TLB
+// misses while a forward streams the weights).
+struct FreeWords {
+  int64_t n = 0;
+  void operator()(uint32_t* p) const { free_aligned(p, static_cast<size_t>(n) * 4); }
+};
+
 class Words {
  public:
   Words() = default;
-  explicit Words(int64_t n) : size_(n) {
-    const size_t bytes = static_cast<size_t>(n) * 4, huge = size_t{2} << 20;
-    const size_t align = bytes >= huge ? huge : 64;
-    void* p = std::aligned_alloc(align, (bytes + align - 1) / align * align);
-    if (!p) throw std::bad_alloc();
-    if (align == huge) ::madvise(p, bytes, MADV_HUGEPAGE);
-    data_.reset(static_cast<uint32_t*>(p));
-  }
+  explicit Words(int64_t n)
+      : size_(n), data_(static_cast<uint32_t*>(allocate_aligned(static_cast<size_t>(n) * 4)), FreeWords{n}) {}
   uint32_t* data() const { return data_.get(); }
   int64_t size() const { return size_; }
 
  private:
-  struct Free {
-    void operator()(uint32_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint32_t[], Free> data_;
   int64_t size_ = 0;
+  std::unique_ptr<uint32_t[], FreeWords> data_;
 };
 
 constexpr int64_t kStepK[] = {gemm::kF32PerStep, gemm::kBf16PerStep, gemm::kInt8PerStep};
