@@ -12,10 +12,9 @@ constexpr std::align_val_t kCacheLine{64};
 
 void* allocate_aligned(size_t bytes) {
   if (bytes < kHugeBytes) return ::operator new(bytes, kCacheLine);
-  const size_t whole = (bytes + kHugeBytes - 1) / kHugeBytes * kHugeBytes;
-  void* p = std::aligned_alloc(kHugeBytes, whole);
+  void* p = std::aligned_alloc(kHugeBytes, (bytes + kHugeBytes - 1) / kHugeBytes * kHugeBytes);
   if (!p) throw std::bad_alloc();
-  ::madvise(p, whole, MADV_HUGEPAGE);
+  ::madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
