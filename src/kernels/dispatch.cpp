@@ -50,14 +50,11 @@ constexpr int64_t kPrefetchedKeys = 256;
 // written and mostly out of L2), which the hardware prefetchers do not fetch ahead.
 void prefetch_head(const AttentionArgs& a, int64_t h) {
   if (a.Tk > kPrefetchedKeys || a.Tq > kPrefetchedKeys) return;
-  const int64_t first = h * a.D, bytes = a.D * 4;
-  for (int64_t i = 0; i < a.Tq; ++i)
-    for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(reinterpret_cast<const char*>(a.q + i * a.q_stride + first) + b);
-  for (int64_t j = 0; j < a.Tk; ++j)
-    for (int64_t b = 0; b < bytes; b += 64) {
-      __builtin_prefetch(reinterpret_cast<const char*>(a.k + j * a.k_stride + first) + b);
-      __builtin_prefetch(reinterpret_cast<const char*>(a.v + j * a.v_stride + first) + b);
-    }
+  auto lines = [&](const float* row) {
+    for (int64_t d = 0; d < a.D; d += 16) __builtin_prefetch(row + h * a.D + d);
+  };
+  for (int64_t i = 0; i < a.Tq; ++i) lines(a.q + i * a.q_stride);
+  for (int64_t j = 0; j < a.Tk; ++j) lines(a.k + j * a.k_stride), lines(a.v + j * a.v_stride);
 }
 
 // Products up to this many multiply-adds stay in the SIMD loop; larger ones go to oneDNN.

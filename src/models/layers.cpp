@@ -263,8 +263,8 @@ float* scratch(AlignedFloats& buffer, int64_t n) {
   if (buffer.size() < static_cast<size_t>(n)) {
     // Large buffers grow by whole huge pages, so that all of them is on huge pages.
     constexpr size_t kPage = kHugeBytes / sizeof(float);
-    const size_t size = static_cast<size_t>(n) * sizeof(float) < kHugeBytes ? static_cast<size_t>(n)
-                                                                              : (static_cast<size_t>(n) + kPage - 1) / kPage * kPage;
+    size_t size = static_cast<size_t>(n);
+    if (size >= kPage) size = (size + kPage - 1) / kPage * kPage;
     buffer.resize(size);
   }
   return buffer.data();

@@ -68,7 +68,7 @@ void run_batches(size_t n, size_t batch_size, bool side_by_side, const std::func
   // Side by side only where the kernels' own parallel regions then get one thread each (OpenMP's
   // default of one active level; more would put threads² threads on the cores).
   const int threads = side_by_side && omp_get_max_active_levels() <= 1 ? kernels::num_threads() : 1;
-  std::vector<std::pair<size_t, size_t>> ranges = batch_ranges(n, batch_size, threads);
+  const std::vector<std::pair<size_t, size_t>> ranges = batch_ranges(n, batch_size, threads);
   if (threads <= 1 || ranges.size() < 2 * static_cast<size_t>(threads)) {
     for (const auto& [begin, end] : batch_ranges(n, batch_size, 1)) run(begin, end);
     return;
